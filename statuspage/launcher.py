@@ -1,0 +1,77 @@
+"""`make run`: one command that starts the whole service in the foreground.
+
+It starts the embedded Redis when REDIS_URL is not set, migrates, collects static files, loads
+the demo data once, makes sure an operator can sign in (and prints how), then runs the web
+server, a Celery worker and Celery beat from the Procfile under honcho. Ctrl-C stops them all,
+and the embedded Redis with them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import django
+
+from statuspage.lib.env import SettingError
+
+
+def main() -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "statuspage.settings")
+    try:
+        django.setup()
+    except SettingError as exc:
+        print(f"statuspage: cannot start: {exc}", file=sys.stderr)
+        return 2
+
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from statuspage.lib.embedded_redis import EmbeddedRedis
+
+    redis = None
+    if settings.EMBEDDED_REDIS:
+        redis = EmbeddedRedis(settings.EMBEDDED_REDIS_SOCKET).start()
+        print(f"Embedded Redis on {redis.socket_path}")
+    try:
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        call_command("load_demo")
+        call_command("ensure_operator")
+        host = f"[{settings.HOST}]" if ":" in settings.HOST else settings.HOST
+        base = f"http://{host}:{settings.PORT}"
+        print(f"Status page: {base}/\nOperator console: {base}/admin/\n(Ctrl-C stops everything)")
+        bin_dir = str(Path(sys.executable).parent)
+        env = {
+            **os.environ,
+            "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
+            "HOST": settings.HOST,
+            "PORT": str(settings.PORT),
+            "WEB_CONCURRENCY": str(settings.WEB_CONCURRENCY),
+            "WORKER_CONCURRENCY": str(settings.WORKER_CONCURRENCY),
+            "RUN_DIR": str(settings.RUN_DIR),
+            "REDIS_URL": settings.REDIS_URL,
+        }
+        procfile = settings.BASE_DIR / "Procfile"
+        honcho = subprocess.Popen(
+            [sys.executable, "-m", "honcho", "start", "-f", str(procfile), "-d", str(settings.BASE_DIR)],
+            env=env,
+        )
+        # Ctrl-C reaches honcho directly (same process group); a SIGTERM sent to us alone is
+        # passed on, so that `kill` stops the whole service too.
+        signal.signal(signal.SIGTERM, lambda signum, frame: honcho.send_signal(signal.SIGTERM))
+        while True:
+            try:
+                return honcho.wait()
+            except KeyboardInterrupt:
+                continue  # honcho got the same Ctrl-C and is stopping its children
+    finally:
+        if redis is not None:
+            redis.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,236 @@
+"""Rendered public responses, kept per (path, language, page version).
+
+A response is rendered once per page version, compressed once (gzip and brotli), stored in
+Redis for the other web processes and in this process's memory, and served from there with an
+ETag and Last-Modified until the next write bumps the version. Nothing time-relative is baked
+into what is stored; a response that depends on the calendar day says until when it is fresh.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import logging
+import pickle
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+
+import brotli
+import redis
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.http import http_date, parse_http_date_safe
+from django.utils.translation import get_language
+
+from statuspage.status import pageversion
+
+log = logging.getLogger(__name__)
+
+CACHEABLE_STATUSES = (200, 404)
+REDIS_TTL = 24 * 3600
+MEMORY_ENTRIES = 512
+VARY = "Accept-Encoding, Accept-Language, Cookie"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One response's bytes in every encoding we serve, with its validators."""
+
+    status: int
+    content_type: str
+    body: bytes
+    gzip: bytes
+    br: bytes
+    etag: str
+    last_modified: str
+    fresh_until: float | None = None
+
+    @classmethod
+    def build(
+        cls,
+        body: bytes,
+        *,
+        content_type: str,
+        status: int = 200,
+        modified: float | None = None,
+        fresh_until: float | None = None,
+    ) -> Rendered:
+        return cls(
+            status=status,
+            content_type=content_type,
+            body=body,
+            gzip=gzip.compress(body, compresslevel=9, mtime=0),
+            br=brotli.compress(body, quality=11),
+            etag='W/"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"',
+            last_modified=http_date(modified or time.time()),
+            fresh_until=fresh_until,
+        )
+
+    @property
+    def is_fresh(self) -> bool:
+        return self.fresh_until is None or time.time() < self.fresh_until
+
+    def encoded(self, accept_encoding: str) -> tuple[bytes, str | None]:
+        """The smallest encoding the client accepts."""
+        accepted = {part.split(";")[0].strip() for part in accept_encoding.lower().split(",")}
+        if "br" in accepted:
+            return self.br, "br"
+        if "gzip" in accepted:
+            return self.gzip, "gzip"
+        return self.body, None
+
+    def not_modified_for(self, request: HttpRequest) -> bool:
+        if_none_match = request.headers.get("If-None-Match")
+        if if_none_match is not None:
+            tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+            return "*" in tags or self.etag.removeprefix("W/") in tags
+        since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+        modified = parse_http_date_safe(self.last_modified)
+        return since is not None and modified is not None and modified <= since
+
+    def respond(self, request: HttpRequest) -> HttpResponse:
+        headers = {
+            "ETag": self.etag,
+            "Last-Modified": self.last_modified,
+            "Cache-Control": cache_control(),
+            "Vary": VARY,
+        }
+        if self.status == 200 and self.not_modified_for(request):
+            return HttpResponse(status=304, headers=headers)
+        body, encoding = self.encoded(request.headers.get("Accept-Encoding", ""))
+        if encoding:
+            headers["Content-Encoding"] = encoding
+        response = HttpResponse(
+            b"" if request.method == "HEAD" else body,
+            status=self.status,
+            content_type=self.content_type,
+            headers=headers,
+        )
+        response["Content-Length"] = str(len(body))
+        return response
+
+
+def cache_control() -> str:
+    return (
+        f"public, max-age={settings.PAGE_MAX_AGE}, s-maxage={settings.PAGE_CDN_MAX_AGE}, "
+        "stale-while-revalidate=60, stale-if-error=86400"
+    )
+
+
+class ResponseCache:
+    """This process's memory in front of Redis; one render per key at a time per process."""
+
+    def __init__(self) -> None:
+        self._memory: OrderedDict[str, Rendered] = OrderedDict()
+        self._memory_version = -1
+        self._lock = threading.Lock()
+        self._render_locks: dict[str, threading.Lock] = {}
+
+    def clear(self) -> None:
+        with self._lock:
+            self._memory.clear()
+            self._render_locks.clear()
+
+    def _remember(self, key: str, rendered: Rendered, version: int) -> None:
+        with self._lock:
+            if version != self._memory_version:
+                self._memory.clear()  # entries of older versions are never served again
+                self._memory_version = version
+            self._memory[key] = rendered
+            self._memory.move_to_end(key)
+            while len(self._memory) > MEMORY_ENTRIES:
+                self._memory.popitem(last=False)
+
+    def _recall(self, key: str) -> Rendered | None:
+        rendered = self._memory.get(key)
+        if rendered is not None and rendered.is_fresh:
+            return rendered
+        try:
+            raw = pageversion.redis_client().get(key)
+        except redis.RedisError:
+            return None
+        if raw is None:
+            return None
+        rendered = pickle.loads(raw)  # noqa: S301 - our own Redis, our own objects
+        return rendered if rendered.is_fresh else None
+
+    def get_or_render(self, key: str, version: int, render: Callable[[], Rendered]) -> Rendered:
+        rendered = self._recall(key)
+        if rendered is None:
+            with self._lock:
+                render_lock = self._render_locks.setdefault(key, threading.Lock())
+            with render_lock:
+                rendered = self._recall(key)
+                if rendered is None:
+                    rendered = render()
+                    self._store(key, rendered)
+        self._remember(key, rendered, version)
+        return rendered
+
+    def _store(self, key: str, rendered: Rendered) -> None:
+        try:
+            pageversion.redis_client().set(key, pickle.dumps(rendered), ex=REDIS_TTL)
+        except redis.RedisError as exc:
+            log.warning("rendered response not stored in Redis: %s", exc)
+
+
+responses = ResponseCache()
+
+
+def cache_key(version: int, language: str, path: str, query: str = "") -> str:
+    return f"sp:r:{version}:{language}:{path}?{query}"
+
+
+def from_response(response: HttpResponse) -> Rendered:
+    if hasattr(response, "render"):
+        response.render()
+    return Rendered.build(
+        response.content,
+        content_type=response["Content-Type"],
+        status=response.status_code,
+        modified=getattr(response, "modified", None),
+        fresh_until=getattr(response, "fresh_until", None),
+    )
+
+
+def cached(*, params: tuple[str, ...] = ()) -> Callable:
+    """Serve a public view from the response cache.
+
+    Only the query parameters named in `params` take part in the key; any others are ignored,
+    so random query strings cannot multiply renders. A view that depends on the calendar day
+    sets `response.fresh_until` (epoch seconds); `response.modified` sets Last-Modified.
+    """
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if request.method not in ("GET", "HEAD"):
+                return view(request, *args, **kwargs)
+            version = pageversion.current()
+            query = "&".join(f"{p}={request.GET[p]}" for p in params if p in request.GET)
+            key = cache_key(version, get_language(), request.path, query)
+
+            def render() -> Rendered:
+                response = view(request, *args, **kwargs)
+                if response.status_code not in CACHEABLE_STATUSES:
+                    raise _Uncacheable(response)
+                return from_response(response)
+
+            try:
+                rendered = responses.get_or_render(key, version, render)
+            except _Uncacheable as exc:
+                return exc.response
+            return rendered.respond(request)
+
+        return wrapper
+
+    return decorator
+
+
+class _Uncacheable(Exception):  # noqa: N818 - control flow, not an error
+    def __init__(self, response: HttpResponse) -> None:
+        self.response = response

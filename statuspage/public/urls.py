@@ -1,0 +1,10 @@
+from django.urls import path
+
+from statuspage.public import views
+
+urlpatterns = [
+    path("", views.status_page, name="status-page"),
+    path("incidents/<str:incident_id>", views.incident_page, name="incident-page"),
+    path("history", views.history_page, name="history"),
+    path("language/<str:language>/", views.set_language, name="set-language"),
+]

@@ -1,0 +1,204 @@
+"""The public status page: what works, what does not, why, until when, and what to do meanwhile.
+
+Every view here is served from the response cache (see cache.py): the queries below run once
+per page version and language, not once per visitor.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from itertools import groupby
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from statuspage.public.cache import cached
+from statuspage.status.models import (
+    Component,
+    ComponentGroup,
+    Incident,
+    IncidentKind,
+    IncidentStatus,
+    Page,
+)
+from statuspage.status.rollup import page_indicator, worst_status
+
+PAST_DAYS = 7
+
+
+@dataclass
+class Row:
+    """One top-level line of the component list: a group with its members, or a component."""
+
+    position: int
+    group: ComponentGroup | None = None
+    components: list[Component] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return worst_status(c.status for c in self.components)
+
+
+def component_rows(components: list[Component]) -> list[Row]:
+    rows: dict[str, Row] = {}
+    singles: list[Row] = []
+    for component in components:
+        if component.group_id:
+            row = rows.setdefault(
+                component.group_id, Row(position=component.group.position, group=component.group)
+            )
+            row.components.append(component)
+        else:
+            singles.append(Row(position=component.position, components=[component]))
+    visible = []
+    for row in [*rows.values(), *singles]:
+        row.components = [c for c in row.components if c.is_visible]
+        if row.components:
+            visible.append(row)
+    return sorted(visible, key=lambda r: r.position)
+
+
+def _next_midnight(zone) -> float:
+    tomorrow = timezone.localdate(timezone=zone) + timedelta(days=1)
+    return datetime.combine(tomorrow, datetime.min.time(), tzinfo=zone).timestamp()
+
+
+def _page_context(page: Page, components: list[Component] | None = None) -> dict:
+    if components is None:
+        components = list(Component.objects.select_related("group"))
+    return {
+        "page": page,
+        "zone": page.zone,
+        # Updates keep the component names they were posted with; show today's, translated.
+        "component_names": {c.pk: c.display_name for c in components},
+    }
+
+
+@require_safe
+@cached()
+def status_page(request: HttpRequest) -> HttpResponse:
+    page = Page.get()
+    zone = page.zone
+    components = list(Component.objects.select_related("group"))
+    unresolved = list(Incident.objects.unresolved_incidents().with_details())
+    indicator = page_indicator([c.status for c in components], [i.impact for i in unresolved])
+
+    today = timezone.localdate(timezone=zone)
+    first_day = today - timedelta(days=PAST_DAYS - 1)
+    since = datetime.combine(first_day, datetime.min.time(), tzinfo=zone)
+    recent = (
+        Incident.objects.exclude(kind=IncidentKind.ANNOUNCEMENT)
+        .exclude(status=IncidentStatus.SCHEDULED)
+        .filter(created_at__gte=since)
+        .with_details()
+    )
+    by_day = {
+        day: list(items)
+        for day, items in groupby(recent, key=lambda i: timezone.localdate(i.created_at, zone))
+    }
+    past_days = [(today - timedelta(days=n), by_day.get(today - timedelta(days=n), [])) for n in range(PAST_DAYS)]
+
+    response = TemplateResponse(
+        request,
+        "public/status_page.html",
+        {
+            **_page_context(page, components),
+            "indicator": indicator,
+            "rows": component_rows(components),
+            "unresolved": unresolved,
+            "active_maintenance": list(Incident.objects.active_maintenance().with_details()),
+            "upcoming_maintenance": list(
+                Incident.objects.upcoming_maintenance().order_by("scheduled_for").with_details()
+            ),
+            "announcements": list(Incident.objects.current_announcements().with_details()),
+            "past_days": past_days,
+        },
+    )
+    response.modified = page.updated_at.timestamp()
+    response.fresh_until = _next_midnight(zone)  # "past 7 days" moves at midnight
+    return response
+
+
+@require_safe
+@cached()
+def incident_page(request: HttpRequest, incident_id: str) -> HttpResponse:
+    page = Page.get()
+    incident = get_object_or_404(Incident.objects.with_details(), pk=incident_id)
+    response = TemplateResponse(
+        request, "public/incident_page.html", {**_page_context(page), "incident": incident}
+    )
+    response.modified = incident.updated_at.timestamp()
+    return response
+
+
+def _month(value: str | None, today: date) -> date:
+    if not value:
+        return today.replace(day=1)
+    try:
+        year, month = (int(part) for part in value.split("-"))
+        return date(year, month, 1)
+    except ValueError as exc:
+        raise Http404("month must look like 2026-03") from exc
+
+
+@require_safe
+@cached(params=("month",))
+def history_page(request: HttpRequest) -> HttpResponse:
+    """One month of incidents and maintenance, newest first, with links to the neighbours."""
+    page = Page.get()
+    zone = page.zone
+    today = timezone.localdate(timezone=zone)
+    month = _month(request.GET.get("month"), today)
+    start = datetime.combine(month, datetime.min.time(), tzinfo=zone)
+    days_in_month = calendar.monthrange(month.year, month.month)[1]
+    end = start + timedelta(days=days_in_month)
+    incidents = list(
+        Incident.objects.filter(created_at__gte=start, created_at__lt=end).with_details()
+    )
+    oldest = Incident.objects.order_by("created_at").values_list("created_at", flat=True).first()
+    earlier = month - timedelta(days=1)
+    later = (month + timedelta(days=days_in_month)).replace(day=1)
+    response = TemplateResponse(
+        request,
+        "public/history_page.html",
+        {
+            **_page_context(page),
+            "month": month,
+            "incidents": incidents,
+            "earlier": earlier.replace(day=1)
+            if oldest and timezone.localdate(oldest, zone) <= earlier
+            else None,
+            "later": later if later <= today else None,
+        },
+    )
+    response.modified = page.updated_at.timestamp()
+    response.fresh_until = _next_midnight(zone)
+    return response
+
+
+@never_cache
+def set_language(request: HttpRequest, language: str) -> HttpResponse:
+    """Switch the page's language with a plain link (no form, so cached pages carry no token)."""
+    if language not in dict(settings.LANGUAGES):
+        raise Http404("unknown language")
+    target = request.GET.get("next", "/")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=settings.HTTPS,
+    )
+    translation.activate(language)
+    return response

@@ -1,0 +1,158 @@
+"""Demo data: a lending service's status page. Loads once; a page that has components is left alone.
+
+Everything is written through the service functions, so the demo has a real status-change log
+(and uptime history) rather than rows typed into tables.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from statuspage.status import services
+from statuspage.status.models import (
+    Cause,
+    Component,
+    ComponentGroup,
+    ComponentStatus,
+    Incident,
+    IncidentKind,
+    IncidentStatus,
+    IncidentTemplate,
+    Page,
+)
+
+BORROWING = [
+    ("身份验证", "Identity verification", "人脸识别与实名认证", "Face match and real-name checks"),
+    ("信用评估", "Credit assessment", "授信审批与风险评估", "Credit decision and risk checks"),
+    ("额度分配", "Limit allocation", "借款额度的计算与发放", "Working out and granting your limit"),
+    ("放款", "Disbursement", "款项打入你的银行卡", "Paying the loan into your bank card"),
+]
+CHANNELS = [
+    ("App", "App", "iOS 与安卓客户端", "iOS and Android app"),
+    ("小程序", "Mini-program", "微信小程序", "WeChat mini-program"),
+    ("网页", "Web", "网页版借款入口", "Borrowing on the website"),
+]
+
+
+def _component(group: ComponentGroup, position: int, names: tuple[str, str, str, str]) -> Component:
+    zh, en, zh_desc, en_desc = names
+    component = Component(
+        group=group,
+        position=position,
+        name_zh_hans=zh,
+        name_en=en,
+        description_zh_hans=zh_desc,
+        description_en=en_desc,
+    )
+    return services.save_component(component)
+
+
+class Command(BaseCommand):
+    help = "Load the lending-service demo page (once)."
+
+    @transaction.atomic
+    def handle(self, *args, **options) -> None:
+        if Component.objects.exists():
+            self.stdout.write("Demo data: the page already has components; nothing loaded.")
+            return
+        now = timezone.now()
+        page = Page.get()
+        page.name_zh_hans = "借款服务状态"
+        page.name_en = "Lending status"
+        page.time_zone = "Asia/Shanghai"
+        services.save_page(page)
+
+        borrowing = services.save_group(
+            ComponentGroup(
+                name_zh_hans="借款窗口",
+                name_en="Borrowing window",
+                description_zh_hans="从申请到放款的每一步",
+                description_en="Every step from application to payout",
+                position=0,
+            )
+        )
+        channels = services.save_group(
+            ComponentGroup(name_zh_hans="渠道", name_en="Channels", position=1)
+        )
+        steps = [_component(borrowing, n, names) for n, names in enumerate(BORROWING)]
+        for n, names in enumerate(CHANNELS):
+            _component(channels, n, names)
+        for component in Component.objects.all():
+            Component.objects.filter(pk=component.pk).update(
+                created_at=now - timedelta(days=120), start_date=(now - timedelta(days=120)).date()
+            )
+        identity, credit, limit, disbursement = steps
+
+        self._past_incident(disbursement, now - timedelta(days=3, hours=5))
+        self._upcoming_maintenance([credit, limit], page, now)
+        IncidentTemplate.objects.create(
+            name="额度分配超时 / Limit allocation timeouts",
+            title="额度分配缓慢 / Limit allocation is slow",
+            body="部分用户的额度分配需要更长时间，我们正在处理。\n\n"
+            "Some limit allocations are taking longer than usual. We are on it.",
+            update_status=IncidentStatus.INVESTIGATING,
+            cause=Cause.SYSTEM,
+            alternative_channel="已有额度的用户可以照常借款。\nIf you already have a limit you can borrow as usual.",
+            component_status=ComponentStatus.DEGRADED_PERFORMANCE,
+        ).components.add(limit)
+        self.stdout.write("Demo data loaded: a lending service with one past incident and one maintenance.")
+
+    def _past_incident(self, disbursement: Component, started: datetime) -> None:
+        incident = services.open_incident(
+            Incident(
+                kind=IncidentKind.INCIDENT,
+                name="放款延迟 / Disbursement delays",
+                cause=Cause.THIRD_PARTY,
+                alternative_channel="借款申请照常提交，款项会在恢复后自动到账。\n"
+                "Keep applying as usual: approved loans are paid out automatically once we recover.",
+                expected_recovery_at=started + timedelta(hours=2),
+            ),
+            body="部分用户放款到账延迟，我们正在调查。\n\n"
+            "Some disbursements are arriving late. We are investigating.",
+            component_statuses={disbursement: ComponentStatus.PARTIAL_OUTAGE},
+            notify=False,
+            at=started,
+        )
+        steps = [
+            (IncidentStatus.IDENTIFIED, 25, None,
+             "原因已查明：合作银行的清算通道拥堵。\n\nCause found: our partner bank's clearing network is congested."),
+            (IncidentStatus.MONITORING, 80, ComponentStatus.DEGRADED_PERFORMANCE,
+             "银行已扩容，积压的放款正在陆续到账。\n\nThe bank added capacity; the backlog is being paid out."),
+            (IncidentStatus.RESOLVED, 130, ComponentStatus.OPERATIONAL,
+             "所有延迟的放款均已到账，服务恢复正常。\n\nAll delayed loans have been paid out. Service is back to normal."),
+        ]  # fmt: skip
+        for status, minutes, component_status, body in steps:
+            services.post_update(
+                incident,
+                status=status,
+                body=body,
+                component_statuses={disbursement: component_status} if component_status else {},
+                notify=False,
+                at=started + timedelta(minutes=minutes),
+            )
+
+    def _upcoming_maintenance(self, components: list[Component], page: Page, now: datetime) -> None:
+        local = timezone.localtime(now, page.zone)
+        start = (local + timedelta(days=3)).replace(hour=2, minute=0, second=0, microsecond=0)
+        services.open_incident(
+            Incident(
+                kind=IncidentKind.MAINTENANCE,
+                name="信用系统升级 / Credit system upgrade",
+                cause=Cause.MAINTENANCE,
+                scheduled_for=start,
+                scheduled_until=start + timedelta(hours=2),
+                scheduled_remind_prior=True,
+                scheduled_auto_in_progress=True,
+                scheduled_auto_completed=True,
+                alternative_channel="维护期间已获批的借款照常放款；新的申请请在维护结束后提交。\n"
+                "Approved loans are paid out as usual; please send new applications after the window.",
+            ),
+            body="我们将升级信用评估系统，期间无法提交新的借款申请。\n\n"
+            "We are upgrading the credit system; new applications are paused during the window.",
+            affected=components,
+            notify=False,
+        )

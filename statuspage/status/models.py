@@ -1,0 +1,447 @@
+"""The status domain: what is broken, since when, why, and what visitors should do meanwhile.
+
+Names and enums follow Atlassian Statuspage so that its clients work unchanged. Rows are written
+only through the functions in `services.py`, which keep the status-change log, the incident's
+impact and the page version consistent in one transaction.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+import zoneinfo
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+ID_ALPHABET = string.ascii_lowercase + string.digits
+
+
+def new_public_id() -> str:
+    """Statuspage-style identifier: 12 lowercase alphanumerics."""
+    return "".join(secrets.choice(ID_ALPHABET) for _ in range(12))
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(
+            _("%(value)s is not a known time zone (use a name such as Asia/Shanghai)."),
+            params={"value": value},
+        ) from exc
+
+
+class ComponentStatus(models.TextChoices):
+    OPERATIONAL = "operational", _("Operational")
+    DEGRADED_PERFORMANCE = "degraded_performance", _("Degraded performance")
+    PARTIAL_OUTAGE = "partial_outage", _("Partial outage")
+    MAJOR_OUTAGE = "major_outage", _("Major outage")
+    UNDER_MAINTENANCE = "under_maintenance", _("Under maintenance")
+
+
+class IncidentKind(models.TextChoices):
+    INCIDENT = "incident", _("Incident")
+    MAINTENANCE = "maintenance", _("Scheduled maintenance")
+    ANNOUNCEMENT = "announcement", _("Announcement")
+
+
+class IncidentStatus(models.TextChoices):
+    INVESTIGATING = "investigating", _("Investigating")
+    IDENTIFIED = "identified", _("Identified")
+    MONITORING = "monitoring", _("Monitoring")
+    RESOLVED = "resolved", _("Resolved")
+    POSTMORTEM = "postmortem", _("Postmortem")
+    SCHEDULED = "scheduled", _("Scheduled")
+    IN_PROGRESS = "in_progress", _("In progress")
+    VERIFYING = "verifying", _("Verifying")
+    COMPLETED = "completed", _("Completed")
+
+
+S = IncidentStatus
+STATUSES_BY_KIND: dict[str, tuple[str, ...]] = {
+    IncidentKind.INCIDENT: (S.INVESTIGATING, S.IDENTIFIED, S.MONITORING, S.RESOLVED, S.POSTMORTEM),
+    IncidentKind.MAINTENANCE: (S.SCHEDULED, S.IN_PROGRESS, S.VERIFYING, S.COMPLETED),
+    # An announcement is either on the page or over.
+    IncidentKind.ANNOUNCEMENT: (S.IDENTIFIED, S.RESOLVED),
+}
+CLOSED_STATUSES = frozenset({S.RESOLVED, S.POSTMORTEM, S.COMPLETED})
+FIRST_STATUS_BY_KIND = {
+    IncidentKind.INCIDENT: S.INVESTIGATING,
+    IncidentKind.MAINTENANCE: S.SCHEDULED,
+    IncidentKind.ANNOUNCEMENT: S.IDENTIFIED,
+}
+CLOSING_STATUS_BY_KIND = {
+    IncidentKind.INCIDENT: S.RESOLVED,
+    IncidentKind.MAINTENANCE: S.COMPLETED,
+    IncidentKind.ANNOUNCEMENT: S.RESOLVED,
+}
+
+
+class Impact(models.TextChoices):
+    NONE = "none", _("None")
+    MINOR = "minor", _("Minor")
+    MAJOR = "major", _("Major")
+    CRITICAL = "critical", _("Critical")
+    MAINTENANCE = "maintenance", _("Maintenance")
+
+
+class Cause(models.TextChoices):
+    SYSTEM = "system", _("System fault or overload")
+    NETWORK = "network", _("Network fault")
+    POLICY = "policy", _("Policy change")
+    THIRD_PARTY = "third_party", _("Third-party provider")
+    MAINTENANCE = "maintenance", _("Maintenance")
+
+
+class Page(models.Model):
+    """The one status page this installation serves; its version changes on every write."""
+
+    id = models.CharField(primary_key=True, max_length=12, default=new_public_id, editable=False)
+    name = models.CharField(_("name"), max_length=255, default="Status")
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="Asia/Shanghai",
+        validators=[validate_time_zone],
+        help_text=_("Times on the page are shown in this zone and in the visitor's own."),
+    )
+    homepage_url = models.URLField(
+        _("product URL"), blank=True, help_text=_("Where the page's logo links to.")
+    )
+    version = models.PositiveBigIntegerField(default=1, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("page")
+        verbose_name_plural = _("page")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def get(cls) -> Page:
+        page = cls.objects.first()
+        if page is None:  # created by a migration; recreated if someone deleted it
+            page = cls.objects.create()
+        return page
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def url(self) -> str:
+        return settings.PUBLIC_URL
+
+
+class ComponentGroup(models.Model):
+    id = models.CharField(primary_key=True, max_length=12, default=new_public_id, editable=False)
+    name = models.CharField(_("name"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0, db_index=True)
+    collapsed = models.BooleanField(
+        _("collapsed"), default=False, help_text=_("Show the group folded on the page.")
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "created_at"]
+        verbose_name = _("component group")
+        verbose_name_plural = _("component groups")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Component(models.Model):
+    id = models.CharField(primary_key=True, max_length=12, default=new_public_id, editable=False)
+    name = models.CharField(_("name"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    group = models.ForeignKey(
+        ComponentGroup,
+        verbose_name=_("group"),
+        related_name="components",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    position = models.PositiveIntegerField(_("position"), default=0, db_index=True)
+    status = models.CharField(
+        _("status"),
+        max_length=32,
+        choices=ComponentStatus.choices,
+        default=ComponentStatus.OPERATIONAL,
+    )
+    showcase = models.BooleanField(_("show uptime"), default=True)
+    only_show_if_degraded = models.BooleanField(_("only show if degraded"), default=False)
+    start_date = models.DateField(
+        _("start date"), null=True, blank=True, help_text=_("Uptime is counted from this day.")
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["position", "created_at"]
+        verbose_name = _("component")
+        verbose_name_plural = _("components")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """"Group - Component" as Statuspage names grouped components in affected_components."""
+        return f"{self.group.name} - {self.name}" if self.group_id else str(self.name)
+
+    @property
+    def counted_from(self) -> date:
+        return self.start_date or timezone.localdate(self.created_at)
+
+    @property
+    def is_visible(self) -> bool:
+        return not self.only_show_if_degraded or self.status != ComponentStatus.OPERATIONAL
+
+
+class StatusChangeCause(models.TextChoices):
+    INCIDENT = "incident", _("Incident update")
+    MAINTENANCE = "maintenance", _("Maintenance transition")
+    OPERATOR = "operator", _("Operator")
+    API = "api", _("API")
+    MONITOR = "monitor", _("Monitor")
+
+
+class StatusChange(models.Model):
+    """Append-only log of every component status change. Uptime and history derive from it."""
+
+    component = models.ForeignKey(Component, related_name="changes", on_delete=models.CASCADE)
+    old_status = models.CharField(max_length=32, choices=ComponentStatus.choices)
+    new_status = models.CharField(max_length=32, choices=ComponentStatus.choices)
+    at = models.DateTimeField(default=timezone.now)
+    cause = models.CharField(max_length=16, choices=StatusChangeCause.choices)
+    incident_update = models.ForeignKey(
+        "IncidentUpdate", null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+    actor = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["component", "at"])]
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+
+    def __str__(self) -> str:
+        return f"{self.component_id}: {self.old_status} → {self.new_status}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValueError("StatusChange rows are append-only")
+        super().save(*args, **kwargs)
+
+
+class IncidentQuerySet(models.QuerySet):
+    def with_details(self) -> IncidentQuerySet:
+        return self.prefetch_related(
+            "updates",
+            models.Prefetch("components", queryset=Component.objects.select_related("group")),
+        )
+
+    def public_incidents(self) -> IncidentQuerySet:
+        """Incidents as Statuspage's API lists them: announcements are incidents there."""
+        return self.filter(kind__in=(IncidentKind.INCIDENT, IncidentKind.ANNOUNCEMENT))
+
+    def open(self) -> IncidentQuerySet:
+        return self.exclude(status__in=CLOSED_STATUSES)
+
+    def unresolved_incidents(self) -> IncidentQuerySet:
+        return self.filter(kind=IncidentKind.INCIDENT).open()
+
+    def maintenances(self) -> IncidentQuerySet:
+        return self.filter(kind=IncidentKind.MAINTENANCE)
+
+    def upcoming_maintenance(self) -> IncidentQuerySet:
+        return self.maintenances().filter(status=IncidentStatus.SCHEDULED)
+
+    def active_maintenance(self) -> IncidentQuerySet:
+        return self.maintenances().filter(
+            status__in=(IncidentStatus.IN_PROGRESS, IncidentStatus.VERIFYING)
+        )
+
+    def current_announcements(self) -> IncidentQuerySet:
+        """Announcements on the page now (an expired one is closed by beat, see maintenance)."""
+        return self.filter(kind=IncidentKind.ANNOUNCEMENT).open()
+
+
+class Incident(models.Model):
+    """An incident, a scheduled maintenance, or an announcement (Statuspage: impact none)."""
+
+    id = models.CharField(primary_key=True, max_length=12, default=new_public_id, editable=False)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=IncidentKind.choices, default=IncidentKind.INCIDENT
+    )
+    name = models.CharField(_("title"), max_length=255)
+    status = models.CharField(_("status"), max_length=16, choices=IncidentStatus.choices)
+    impact = models.CharField(max_length=16, choices=Impact.choices, default=Impact.NONE)
+    impact_override = models.CharField(
+        _("impact override"),
+        max_length=16,
+        choices=Impact.choices,
+        blank=True,
+        help_text=_("Leave empty to derive the impact from the worst affected component."),
+    )
+    cause = models.CharField(_("cause"), max_length=16, choices=Cause.choices, blank=True)
+    alternative_channel = models.TextField(
+        _("alternative channel"),
+        blank=True,
+        help_text=_("What visitors can use meanwhile, e.g. “Borrow in the mini-program instead”."),
+    )
+    expected_recovery_at = models.DateTimeField(_("expected recovery"), null=True, blank=True)
+    components = models.ManyToManyField(
+        Component, verbose_name=_("affected components"), related_name="incidents", blank=True
+    )
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    monitoring_at = models.DateTimeField(null=True, blank=True, editable=False)
+    resolved_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    scheduled_for = models.DateTimeField(_("starts"), null=True, blank=True)
+    scheduled_until = models.DateTimeField(_("ends"), null=True, blank=True)
+    scheduled_remind_prior = models.BooleanField(_("remind subscribers before"), default=False)
+    scheduled_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    scheduled_auto_in_progress = models.BooleanField(_("start automatically"), default=False)
+    scheduled_auto_completed = models.BooleanField(_("complete automatically"), default=False)
+    expires_at = models.DateTimeField(
+        _("expires"), null=True, blank=True, help_text=_("Announcements leave the page then.")
+    )
+
+    postmortem_body = models.TextField(blank=True, editable=False)
+    postmortem_body_draft = models.TextField(_("postmortem draft"), blank=True)
+    postmortem_draft_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    postmortem_published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    postmortem_notify_subscribers = models.BooleanField(default=False, editable=False)
+
+    metadata = models.JSONField(default=dict, blank=True)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["kind", "status"]),
+            models.Index(fields=["-created_at"]),
+        ]
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.status and self.status not in STATUSES_BY_KIND.get(self.kind, ()):
+            errors["status"] = _("“%(status)s” is not a status of %(kind)s.") % {
+                "status": self.status,
+                "kind": IncidentKind(self.kind).label.lower(),
+            }
+        if self.kind == IncidentKind.MAINTENANCE:
+            if not self.scheduled_for or not self.scheduled_until:
+                errors["scheduled_until"] = _("Maintenance needs a start and an end.")
+            elif self.scheduled_until <= self.scheduled_for:
+                errors["scheduled_until"] = _("The maintenance must end after it starts.")
+        if self.impact_override and self.impact_override not in Impact.values:
+            errors["impact_override"] = _("Unknown impact.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in CLOSED_STATUSES
+
+    @property
+    def shortlink(self) -> str:
+        return f"{settings.PUBLIC_URL}/incidents/{self.id}"
+
+    @property
+    def is_maintenance(self) -> bool:
+        return self.kind == IncidentKind.MAINTENANCE
+
+    @property
+    def is_announcement(self) -> bool:
+        return self.kind == IncidentKind.ANNOUNCEMENT
+
+    def get_absolute_url(self) -> str:
+        return f"/incidents/{self.id}"
+
+
+class IncidentUpdate(models.Model):
+    id = models.CharField(primary_key=True, max_length=12, default=new_public_id, editable=False)
+    incident = models.ForeignKey(Incident, related_name="updates", on_delete=models.CASCADE)
+    status = models.CharField(_("status"), max_length=16, choices=IncidentStatus.choices)
+    body = models.TextField(_("message"), help_text=_("Markdown."))
+    display_at = models.DateTimeField(_("shown at"), default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    deliver_notifications = models.BooleanField(_("notify subscribers"), default=True)
+    affected_components = models.JSONField(null=True, blank=True, editable=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, editable=False
+    )
+
+    class Meta:
+        ordering = ["-display_at", "-created_at"]
+        indexes = [models.Index(fields=["incident", "-display_at"])]
+        verbose_name = _("incident update")
+        verbose_name_plural = _("incident updates")
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()}: {self.body[:60]}"
+
+
+class IncidentTemplate(models.Model):
+    """A reusable start for incidents that recur (title, message, status, components)."""
+
+    id = models.CharField(primary_key=True, max_length=12, default=new_public_id, editable=False)
+    name = models.CharField(_("template name"), max_length=255)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=IncidentKind.choices, default=IncidentKind.INCIDENT
+    )
+    title = models.CharField(_("incident title"), max_length=255)
+    body = models.TextField(_("message"))
+    update_status = models.CharField(
+        _("status"), max_length=16, choices=IncidentStatus.choices, default=S.INVESTIGATING
+    )
+    cause = models.CharField(_("cause"), max_length=16, choices=Cause.choices, blank=True)
+    alternative_channel = models.TextField(_("alternative channel"), blank=True)
+    components = models.ManyToManyField(Component, blank=True, related_name="+")
+    component_status = models.CharField(
+        _("set components to"),
+        max_length=32,
+        choices=ComponentStatus.choices,
+        blank=True,
+        help_text=_("Leave empty to mark the components affected without changing their status."),
+    )
+    should_send_notifications = models.BooleanField(_("notify subscribers"), default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("incident template")
+        verbose_name_plural = _("incident templates")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.update_status not in STATUSES_BY_KIND.get(self.kind, ()):
+            raise ValidationError(
+                {"update_status": _("This status does not belong to the template's kind.")}
+            )
+

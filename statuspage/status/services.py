@@ -1,0 +1,494 @@
+"""The one write path for the status domain.
+
+The admin, the management API, Celery tasks and management commands all change the page through
+these functions. Each does the whole change in one transaction: the rows, the component statuses
+with their StatusChange log entries, the incident's impact, the signals that write the
+notification outbox, and the page-version bump. Invalid input raises ValidationError (with field
+names) before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from statuspage.status import pageversion, signals
+from statuspage.status.models import (
+    CLOSED_STATUSES,
+    CLOSING_STATUS_BY_KIND,
+    FIRST_STATUS_BY_KIND,
+    STATUSES_BY_KIND,
+    Component,
+    ComponentGroup,
+    ComponentStatus,
+    Incident,
+    IncidentKind,
+    IncidentStatus,
+    IncidentUpdate,
+    Page,
+    StatusChange,
+    StatusChangeCause,
+)
+from statuspage.status.rollup import incident_impact
+
+User = AbstractBaseUser | AnonymousUser | None
+ComponentStatuses = Mapping[Component, str]
+
+
+def _actor(author: User) -> str:
+    return author.get_username() if author is not None and author.is_authenticated else ""
+
+
+def _author(author: User):
+    return author if author is not None and author.is_authenticated else None
+
+
+def _require_body(body: str) -> None:
+    if not body or not body.strip():
+        raise ValidationError({"body": _("Write a message for this update.")})
+
+
+def _check_statuses(component_statuses: ComponentStatuses) -> None:
+    bad = [
+        f"{c.name}: {s!r}" for c, s in component_statuses.items() if s not in ComponentStatus.values
+    ]
+    if bad:
+        raise ValidationError({"components": _("Unknown component status: %s") % ", ".join(bad)})
+
+
+def apply_component_statuses(
+    component_statuses: ComponentStatuses,
+    *,
+    cause: str,
+    at: datetime,
+    actor: str = "",
+    update: IncidentUpdate | None = None,
+) -> list[tuple[Component, str, str]]:
+    """Set the statuses and log a StatusChange for each one that really changes.
+
+    Returns (component, old, new) for every component given, changed or not. Runs inside the
+    caller's transaction; the components are re-read under a row lock so two writers cannot
+    both log a change from the same old status.
+    """
+    _check_statuses(component_statuses)
+    wanted = {c.pk: s for c, s in component_statuses.items()}
+    transitions: list[tuple[Component, str, str]] = []
+    changes: list[StatusChange] = []
+    locked = (
+        Component.objects.select_for_update(of=("self",))
+        .select_related("group")
+        .filter(pk__in=wanted)
+        .order_by("pk")
+    )
+    for component in locked:
+        old, new = component.status, wanted[component.pk]
+        transitions.append((component, old, new))
+        if old == new:
+            continue
+        changes.append(
+            StatusChange(
+                component=component,
+                old_status=old,
+                new_status=new,
+                at=at,
+                cause=cause,
+                incident_update=update,
+                actor=actor,
+            )
+        )
+        Component.objects.filter(pk=component.pk).update(status=new, updated_at=at)
+    StatusChange.objects.bulk_create(changes)
+    for obj in component_statuses:  # keep the caller's instances current
+        obj.status = wanted[obj.pk]
+    if changes:
+        signals.components_changed.send(sender=StatusChange, changes=changes)
+    return transitions
+
+
+def _recompute_impact(incident: Incident) -> None:
+    statuses = [
+        entry["new_status"]
+        for affected in incident.updates.values_list("affected_components", flat=True)
+        if affected
+        for entry in affected
+    ]
+    incident.impact = incident_impact(incident.kind, incident.impact_override, statuses)
+
+
+def _stamp_status(incident: Incident, status: str, at: datetime) -> None:
+    if status == IncidentStatus.MONITORING and incident.monitoring_at is None:
+        incident.monitoring_at = at
+    if status == IncidentStatus.IN_PROGRESS and incident.started_at is None:
+        incident.started_at = at
+    if status in CLOSED_STATUSES:
+        if incident.resolved_at is None:
+            incident.resolved_at = at
+    else:
+        incident.resolved_at = None
+    incident.status = status
+
+
+@transaction.atomic
+def open_incident(
+    incident: Incident,
+    *,
+    body: str,
+    component_statuses: ComponentStatuses | None = None,
+    affected: Iterable[Component] = (),
+    notify: bool = True,
+    author: User = None,
+    at: datetime | None = None,
+    cause: str = StatusChangeCause.OPERATOR,
+) -> Incident:
+    """Create `incident` (an unsaved instance) with its first update in one transaction.
+
+    `component_statuses` are applied and logged; `affected` only marks components as affected.
+    Guarantees: either the incident, its first update, the status changes, the notification
+    outbox row and the version bump are all written, or none is.
+    """
+    component_statuses = dict(component_statuses or {})
+    at = at or timezone.now()
+    if not incident.status:
+        incident.status = FIRST_STATUS_BY_KIND[incident.kind]
+    incident.full_clean(exclude=["components"])
+    _require_body(body)
+    _check_statuses(component_statuses)
+    if incident.status in CLOSED_STATUSES:
+        raise ValidationError({"status": _("A new incident cannot start resolved.")})
+
+    incident.created_at = incident.updated_at = at
+    if incident.kind != IncidentKind.MAINTENANCE or incident.status == IncidentStatus.IN_PROGRESS:
+        incident.started_at = incident.started_at or at
+    _stamp_status(incident, incident.status, at)
+    incident.save()
+    incident.components.add(*component_statuses, *affected)
+    _write_update(
+        incident,
+        status=incident.status,
+        body=body,
+        component_statuses=component_statuses,
+        notify=notify,
+        author=author,
+        at=at,
+        cause=cause,
+    )
+    return incident
+
+
+def _write_update(
+    incident: Incident,
+    *,
+    status: str,
+    body: str,
+    component_statuses: ComponentStatuses,
+    notify: bool,
+    author: User,
+    at: datetime,
+    cause: str,
+    display_at: datetime | None = None,
+) -> IncidentUpdate:
+    update = IncidentUpdate.objects.create(
+        incident=incident,
+        status=status,
+        body=body.strip(),
+        display_at=display_at or at,
+        created_at=at,
+        updated_at=at,
+        deliver_notifications=notify,
+        author=_author(author),
+    )
+    cause = StatusChangeCause.MAINTENANCE if incident.is_maintenance else cause
+    transitions = apply_component_statuses(
+        component_statuses, cause=cause, at=at, actor=_actor(author), update=update
+    )
+    if transitions:
+        update.affected_components = [
+            {"code": c.pk, "name": c.display_name, "old_status": old, "new_status": new}
+            for c, old, new in transitions
+        ]
+        update.save(update_fields=["affected_components"])
+    _recompute_impact(incident)
+    incident.save(update_fields=["impact"])
+    signals.update_published.send(sender=IncidentUpdate, update=update, notify=notify)
+    pageversion.bump()
+    return update
+
+
+def check_update(incident: Incident, *, status: str, body: str, reopen: bool) -> None:
+    """The rules for a new update on an existing incident; forms call this too."""
+    kind = IncidentKind(incident.kind).label.lower()
+    if status not in STATUSES_BY_KIND[incident.kind]:
+        raise ValidationError(
+            {"status": _("“%(status)s” is not a status of this %(kind)s.")
+             % {"status": status, "kind": kind}}
+        )  # fmt: skip
+    if incident.is_closed and not reopen:
+        raise ValidationError(
+            {"status": _("This %(kind)s is closed. Reopen it to post an update.") % {"kind": kind}}
+        )
+    if reopen and status in CLOSED_STATUSES:
+        raise ValidationError({"status": _("Choose an open status to reopen it with.")})
+    _require_body(body)
+
+
+@transaction.atomic
+def post_update(
+    incident: Incident,
+    *,
+    status: str,
+    body: str,
+    component_statuses: ComponentStatuses | None = None,
+    notify: bool = True,
+    author: User = None,
+    at: datetime | None = None,
+    display_at: datetime | None = None,
+    reopen: bool = False,
+    cause: str = StatusChangeCause.OPERATOR,
+) -> IncidentUpdate:
+    """Add an update to `incident`, moving it to `status` and applying component statuses.
+
+    A closed incident takes an update only when `reopen` is set, and reopening needs an open
+    status. All of it (update, statuses, log, impact, outbox, version) commits together.
+    """
+    component_statuses = dict(component_statuses or {})
+    at = at or timezone.now()
+    locked = Incident.objects.select_for_update().get(pk=incident.pk)
+    check_update(locked, status=status, body=body, reopen=reopen)
+    _check_statuses(component_statuses)
+
+    _stamp_status(locked, status, at)
+    locked.updated_at = at
+    locked.save(update_fields=["status", "monitoring_at", "started_at", "resolved_at", "updated_at"])
+    locked.components.add(*component_statuses)
+    update = _write_update(
+        locked,
+        status=status,
+        body=body,
+        component_statuses=component_statuses,
+        notify=notify,
+        author=author,
+        at=at,
+        cause=cause,
+        display_at=display_at,
+    )
+    incident.refresh_from_db()
+    return update
+
+
+@transaction.atomic
+def resolve(
+    incident: Incident,
+    *,
+    body: str = "",
+    restore_components: bool = True,
+    notify: bool = True,
+    author: User = None,
+    at: datetime | None = None,
+) -> IncidentUpdate:
+    """Close the incident (resolved, or completed for maintenance) in one step.
+
+    With `restore_components`, every affected component that is not operational goes back to
+    operational in the same update.
+    """
+    component_statuses: dict[Component, str] = {}
+    if restore_components:
+        component_statuses = {
+            c: ComponentStatus.OPERATIONAL
+            for c in incident.components.exclude(status=ComponentStatus.OPERATIONAL)
+        }
+    closing = CLOSING_STATUS_BY_KIND[incident.kind]
+    default_body = {
+        IncidentKind.INCIDENT: _("This incident has been resolved."),
+        IncidentKind.MAINTENANCE: _("The scheduled maintenance has been completed."),
+        IncidentKind.ANNOUNCEMENT: _("This announcement has ended."),
+    }[incident.kind]
+    return post_update(
+        incident,
+        status=closing,
+        body=body or default_body,
+        component_statuses=component_statuses,
+        notify=notify,
+        author=author,
+        at=at,
+    )
+
+
+@transaction.atomic
+def save_incident(incident: Incident) -> Incident:
+    """Save edits to an incident's own fields (title, cause, channel, schedule, override)."""
+    incident.full_clean(exclude=["components"])
+    previous = Incident.objects.select_for_update().get(pk=incident.pk)
+    if incident.status != previous.status:
+        raise ValidationError({"status": _("Change the status by posting an update.")})
+    if incident.kind != previous.kind:
+        raise ValidationError({"kind": _("An incident cannot change its kind.")})
+    incident.updated_at = timezone.now()
+    incident.save()
+    _recompute_impact(incident)
+    incident.save(update_fields=["impact"])
+    pageversion.bump()
+    return incident
+
+
+@transaction.atomic
+def edit_update(
+    update: IncidentUpdate,
+    *,
+    body: str | None = None,
+    display_at: datetime | None = None,
+    deliver_notifications: bool | None = None,
+) -> IncidentUpdate:
+    """Correct an update's text or time. Sends nothing: the notice already went out."""
+    if body is not None:
+        _require_body(body)
+        update.body = body.strip()
+    if display_at is not None:
+        update.display_at = display_at
+    if deliver_notifications is not None:
+        update.deliver_notifications = deliver_notifications
+    update.updated_at = timezone.now()
+    update.save()
+    Incident.objects.filter(pk=update.incident_id).update(updated_at=update.updated_at)
+    pageversion.bump()
+    return update
+
+
+@transaction.atomic
+def delete_incident(incident: Incident) -> None:
+    """Remove an incident and its updates from the page. Component statuses stay as they are."""
+    incident.delete()
+    pageversion.bump()
+
+
+@transaction.atomic
+def save_postmortem_draft(incident: Incident, body: str) -> Incident:
+    incident.postmortem_body_draft = body
+    incident.postmortem_draft_updated_at = timezone.now()
+    incident.save(update_fields=["postmortem_body_draft", "postmortem_draft_updated_at"])
+    return incident
+
+
+@transaction.atomic
+def publish_postmortem(incident: Incident, *, notify: bool = False) -> Incident:
+    """Publish the draft; a resolved incident's status becomes `postmortem`."""
+    if incident.kind != IncidentKind.INCIDENT:
+        raise ValidationError({"postmortem": _("Only incidents have postmortems.")})
+    if not incident.postmortem_body_draft.strip():
+        raise ValidationError({"body_draft": _("Write the postmortem before publishing it.")})
+    now = timezone.now()
+    incident.postmortem_body = incident.postmortem_body_draft
+    incident.postmortem_published_at = now
+    incident.postmortem_notify_subscribers = notify
+    if incident.status == IncidentStatus.RESOLVED:
+        incident.status = IncidentStatus.POSTMORTEM
+    incident.updated_at = now
+    incident.save()
+    signals.postmortem_published.send(sender=Incident, incident=incident, notify=notify)
+    pageversion.bump()
+    return incident
+
+
+@transaction.atomic
+def revert_postmortem(incident: Incident) -> Incident:
+    """Take a published postmortem back to draft."""
+    incident.postmortem_body = ""
+    incident.postmortem_published_at = None
+    if incident.status == IncidentStatus.POSTMORTEM:
+        incident.status = IncidentStatus.RESOLVED
+    incident.updated_at = timezone.now()
+    incident.save()
+    pageversion.bump()
+    return incident
+
+
+@transaction.atomic
+def delete_postmortem(incident: Incident) -> Incident:
+    revert_postmortem(incident)
+    incident.postmortem_body_draft = ""
+    incident.postmortem_draft_updated_at = None
+    incident.save(update_fields=["postmortem_body_draft", "postmortem_draft_updated_at"])
+    return incident
+
+
+@transaction.atomic
+def save_component(
+    component: Component, *, author: User = None, cause: str = StatusChangeCause.OPERATOR
+) -> Component:
+    """Create or edit a component. A status change is logged like any other."""
+    component.full_clean()
+    now = timezone.now()
+    new_status = component.status
+    if component._state.adding:
+        component.created_at = component.updated_at = now
+        component.status = ComponentStatus.OPERATIONAL
+        component.save()
+    else:
+        current = Component.objects.select_for_update().get(pk=component.pk).status
+        component.status = current
+        component.updated_at = now
+        component.save()
+    if new_status != component.status:
+        apply_component_statuses({component: new_status}, cause=cause, at=now, actor=_actor(author))
+    pageversion.bump()
+    return component
+
+
+@transaction.atomic
+def set_component_status(
+    component: Component, status: str, *, author: User = None, cause: str = StatusChangeCause.API
+) -> None:
+    apply_component_statuses({component: status}, cause=cause, at=timezone.now(), actor=_actor(author))
+    pageversion.bump()
+
+
+@transaction.atomic
+def delete_component(component: Component) -> None:
+    """Delete a component; a group left without components goes with it (as Statuspage does)."""
+    group_id = component.group_id
+    component.delete()
+    if group_id and not Component.objects.filter(group_id=group_id).exists():
+        ComponentGroup.objects.filter(pk=group_id).delete()
+    pageversion.bump()
+
+
+@transaction.atomic
+def save_group(group: ComponentGroup, components: Iterable[Component] | None = None) -> ComponentGroup:
+    """Create or edit a group; `components`, when given, become exactly its members."""
+    group.full_clean()
+    group.save()
+    if components is not None:
+        members = list(components)
+        Component.objects.filter(group=group).exclude(pk__in=[c.pk for c in members]).update(
+            group=None
+        )
+        Component.objects.filter(pk__in=[c.pk for c in members]).update(group=group)
+    pageversion.bump()
+    return group
+
+
+@transaction.atomic
+def delete_group(group: ComponentGroup) -> None:
+    """Delete a group; its components stay, ungrouped."""
+    group.delete()
+    pageversion.bump()
+
+
+@transaction.atomic
+def reorder(model: type[Component] | type[ComponentGroup], ids_in_order: list[str]) -> None:
+    for position, pk in enumerate(ids_in_order):
+        model.objects.filter(pk=pk).update(position=position)
+    pageversion.bump()
+
+
+@transaction.atomic
+def save_page(page: Page) -> Page:
+    page.full_clean()
+    page.save()
+    pageversion.bump()
+    return page

@@ -1,0 +1,17 @@
+"""What the status domain announces, for other apps to act on (notify listens; status never
+imports them). Every signal is sent inside the transaction that made the change, so a receiver
+that writes rows (the notification outbox) commits or rolls back together with the change.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# An incident update was written. kwargs: update (IncidentUpdate), notify (bool).
+update_published = Signal()
+
+# Component statuses changed. kwargs: changes (list[StatusChange]).
+components_changed = Signal()
+
+# A postmortem was published. kwargs: incident, notify (bool).
+postmortem_published = Signal()

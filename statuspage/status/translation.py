@@ -1,0 +1,23 @@
+"""Fields kept in both languages (django-modeltranslation adds name_en, name_zh_hans, ...).
+
+Reading `component.name` gives the active language, falling back to the default language.
+"""
+
+from modeltranslation.translator import TranslationOptions, register
+
+from statuspage.status.models import Component, ComponentGroup, Page
+
+
+@register(Page)
+class PageTranslation(TranslationOptions):
+    fields = ("name",)
+
+
+@register(ComponentGroup)
+class ComponentGroupTranslation(TranslationOptions):
+    fields = ("name", "description")
+
+
+@register(Component)
+class ComponentTranslation(TranslationOptions):
+    fields = ("name", "description")

@@ -1,0 +1,93 @@
+"""The small world every test lives in: a page, a lending service's components, an operator,
+a staff member who is not an operator, and a visitor. Real database, real Redis."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.test import Client
+
+from statuspage.lib.embedded_redis import EmbeddedRedis
+from statuspage.public.cache import responses
+from statuspage.status import pageversion, services
+from statuspage.status.models import Component, ComponentGroup
+
+
+@pytest.fixture(scope="session", autouse=True)
+def redis_server() -> Iterator[None]:
+    """The embedded Redis when REDIS_URL is unset (make test on a fresh machine)."""
+    server = EmbeddedRedis(settings.EMBEDDED_REDIS_SOCKET).start() if settings.EMBEDDED_REDIS else None
+    yield
+    if server is not None:
+        server.stop()
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches() -> Iterator[None]:
+    """Each test starts with empty caches: the database is rolled back between tests, so a
+    version number cached by an earlier test would otherwise point at another test's page."""
+    pageversion.redis_client().flushdb()
+    responses.clear()
+    pageversion.forget()
+    yield
+    responses.clear()
+    pageversion.forget()
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """Run on-commit hooks as a real commit would (tests run inside a transaction)."""
+
+    def run(fn, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return fn(*args, **kwargs)
+
+    return run
+
+
+@pytest.fixture
+def borrowing(db) -> ComponentGroup:
+    return services.save_group(
+        ComponentGroup(name_en="Borrowing window", name_zh_hans="借款窗口", position=0)
+    )
+
+
+@pytest.fixture
+def components(borrowing) -> dict[str, Component]:
+    names = [
+        ("identity", "Identity verification", "身份验证"),
+        ("credit", "Credit assessment", "信用评估"),
+        ("limit", "Limit allocation", "额度分配"),
+        ("disbursement", "Disbursement", "放款"),
+    ]
+    made = {
+        key: services.save_component(
+            Component(name_en=en, name_zh_hans=zh, group=borrowing, position=n)
+        )
+        for n, (key, en, zh) in enumerate(names)
+    }
+    made["app"] = services.save_component(Component(name_en="App", name_zh_hans="App", position=5))
+    return made
+
+
+@pytest.fixture
+def operator(db) -> User:
+    user = User.objects.create_user("olga", password="operator-password-1", is_staff=True)
+    user.groups.add(Group.objects.get(name="Operator"))
+    return user
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    """Staff, but not an operator: can sign in to the admin and do nothing there."""
+    return User.objects.create_user("sam", password="outsider-password-1", is_staff=True)
+
+
+@pytest.fixture
+def operator_client(operator) -> Client:
+    client = Client()
+    client.force_login(operator)
+    return client
