@@ -57,7 +57,16 @@ def main() -> int:
         }
         procfile = settings.BASE_DIR / "Procfile"
         honcho = subprocess.Popen(
-            [sys.executable, "-m", "honcho", "start", "-f", str(procfile), "-d", str(settings.BASE_DIR)],
+            [
+                sys.executable,
+                "-m",
+                "honcho",
+                "start",
+                "-f",
+                str(procfile),
+                "-d",
+                str(settings.BASE_DIR),
+            ],
             env=env,
         )
         # Ctrl-C reaches honcho directly (same process group); a SIGTERM sent to us alone is

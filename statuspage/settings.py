@@ -132,7 +132,7 @@ EMBEDDED_REDIS_SOCKET = RUN_DIR / "redis.sock"
 REDIS_URL = env_url("REDIS_URL", "", schemes=("redis", "rediss", "unix")) or (
     f"unix://{EMBEDDED_REDIS_SOCKET}"
 )
-EMBEDDED_REDIS = REDIS_URL == f"unix://{EMBEDDED_REDIS_SOCKET}"
+EMBEDDED_REDIS = f"unix://{EMBEDDED_REDIS_SOCKET}" == REDIS_URL
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -223,9 +223,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_choice(
-        "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")
-    )},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
+    },
 }
 
 ADMIN_SITE_HEADER = _("Status page operations")

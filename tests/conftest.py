@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.test import Client
+from django.utils import translation
 
 from statuspage.lib.embedded_redis import EmbeddedRedis
 from statuspage.public.cache import responses
@@ -19,7 +20,9 @@ from statuspage.status.models import Component, ComponentGroup
 @pytest.fixture(scope="session", autouse=True)
 def redis_server() -> Iterator[None]:
     """The embedded Redis when REDIS_URL is unset (make test on a fresh machine)."""
-    server = EmbeddedRedis(settings.EMBEDDED_REDIS_SOCKET).start() if settings.EMBEDDED_REDIS else None
+    server = (
+        EmbeddedRedis(settings.EMBEDDED_REDIS_SOCKET).start() if settings.EMBEDDED_REDIS else None
+    )
     yield
     if server is not None:
         server.stop()
@@ -32,9 +35,11 @@ def fresh_caches() -> Iterator[None]:
     pageversion.redis_client().flushdb()
     responses.clear()
     pageversion.forget()
+    translation.activate("en")  # messages in assertions read in English
     yield
     responses.clear()
     pageversion.forget()
+    translation.deactivate()  # requests leave their language active
 
 
 @pytest.fixture
@@ -88,6 +93,6 @@ def outsider(db) -> User:
 
 @pytest.fixture
 def operator_client(operator) -> Client:
-    client = Client()
+    client = Client(headers={"Accept-Language": "en"})
     client.force_login(operator)
     return client

@@ -63,12 +63,16 @@ class EmbeddedRedis:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise EmbeddedRedisError(f"redis-server exited with {self.process.returncode}; see {log}")
+                raise EmbeddedRedisError(
+                    f"redis-server exited with {self.process.returncode}; see {log}"
+                )
             if _answers_ping(self.socket_path):
                 return self
             time.sleep(0.05)
         self.stop()
-        raise EmbeddedRedisError(f"redis-server did not answer on {self.socket_path} within {timeout}s")
+        raise EmbeddedRedisError(
+            f"redis-server did not answer on {self.socket_path} within {timeout}s"
+        )
 
     def stop(self) -> None:
         if self.process is None:

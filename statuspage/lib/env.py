@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-
 T = TypeVar("T")
 
 
@@ -52,7 +51,9 @@ def env_bool(name: str, default: bool) -> bool:
     return _read(name, default, _parse_bool, "one of true/false, yes/no, on/off, 1/0")
 
 
-def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
+def env_int(
+    name: str, default: int, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
     def parse(raw: str) -> int:
         value = int(raw)
         if minimum is not None and value < minimum:
@@ -66,7 +67,9 @@ def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int
         bounds.append(f">= {minimum}")
     if maximum is not None:
         bounds.append(f"<= {maximum}")
-    return _read(name, default, parse, "an integer" + (f" {' and '.join(bounds)}" if bounds else ""))
+    return _read(
+        name, default, parse, "an integer" + (f" {' and '.join(bounds)}" if bounds else "")
+    )
 
 
 def env_float(name: str, default: float, *, minimum: float | None = None) -> float:
@@ -76,7 +79,9 @@ def env_float(name: str, default: float, *, minimum: float | None = None) -> flo
             raise ValueError(raw)
         return value
 
-    return _read(name, default, parse, "a number" + (f" >= {minimum}" if minimum is not None else ""))
+    return _read(
+        name, default, parse, "a number" + (f" >= {minimum}" if minimum is not None else "")
+    )
 
 
 def env_str(name: str, default: str) -> str:
@@ -105,7 +110,9 @@ def env_url(name: str, default: str, *, schemes: tuple[str, ...]) -> str:
             raise ValueError(raw)
         return raw
 
-    return _read(name, default, parse, "a URL starting with " + " or ".join(f"{s}://" for s in schemes))
+    return _read(
+        name, default, parse, "a URL starting with " + " or ".join(f"{s}://" for s in schemes)
+    )
 
 
 def env_time_zone(name: str, default: str) -> str:

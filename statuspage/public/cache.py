@@ -155,7 +155,7 @@ class ResponseCache:
             return None
         if raw is None:
             return None
-        rendered = pickle.loads(raw)  # noqa: S301 - our own Redis, our own objects
+        rendered = pickle.loads(raw)
         return rendered if rendered.is_fresh else None
 
     def get_or_render(self, key: str, version: int, render: Callable[[], Rendered]) -> Rendered:
@@ -231,6 +231,6 @@ def cached(*, params: tuple[str, ...] = ()) -> Callable:
     return decorator
 
 
-class _Uncacheable(Exception):  # noqa: N818 - control flow, not an error
+class _Uncacheable(Exception):
     def __init__(self, response: HttpResponse) -> None:
         self.response = response

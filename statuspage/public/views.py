@@ -15,7 +15,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -104,7 +104,10 @@ def status_page(request: HttpRequest) -> HttpResponse:
         day: list(items)
         for day, items in groupby(recent, key=lambda i: timezone.localdate(i.created_at, zone))
     }
-    past_days = [(today - timedelta(days=n), by_day.get(today - timedelta(days=n), [])) for n in range(PAST_DAYS)]
+    past_days = [
+        (today - timedelta(days=n), by_day.get(today - timedelta(days=n), []))
+        for n in range(PAST_DAYS)
+    ]
 
     response = TemplateResponse(
         request,
@@ -200,5 +203,4 @@ def set_language(request: HttpRequest, language: str) -> HttpResponse:
         samesite="Lax",
         secure=settings.HTTPS,
     )
-    translation.activate(language)
     return response

@@ -104,7 +104,10 @@ class ComponentAdmin(TranslationAdmin):
                 for c in changes
             ),
         )  # fmt: skip
-        link = reverse("admin:status_statuschange_changelist") + f"?component__id__exact={component.pk}"
+        link = (
+            reverse("admin:status_statuschange_changelist")
+            + f"?component__id__exact={component.pk}"
+        )
         return format_html(
             '<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>'
             '<tbody>{}</tbody></table><p><a href="{}">{}</a></p>',
@@ -183,7 +186,9 @@ class IncidentAdmin(admin.ModelAdmin):
         return super().get_queryset(request).distinct()
 
     def _components(self) -> list[Component]:
-        return list(Component.objects.select_related("group").order_by("group__position", "position"))
+        return list(
+            Component.objects.select_related("group").order_by("group__position", "position")
+        )
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = IncidentForm.with_component_fields(self._components())
@@ -278,13 +283,10 @@ class IncidentAdmin(admin.ModelAdmin):
             )
 
     def save_related(self, request, form, formsets, change) -> None:
+        """Corrections to posted updates go through the service (the formset only collects)."""
         for formset in formsets:
-            for inline_form in formset.forms:
-                if inline_form.has_changed():
-                    update = inline_form.instance
-                    services.edit_update(
-                        update, body=update.body, display_at=update.display_at
-                    )
+            for update in formset.save(commit=False):
+                services.edit_update(update, body=update.body, display_at=update.display_at)
 
     def delete_model(self, request, obj: Incident) -> None:
         services.delete_incident(obj)
@@ -328,4 +330,3 @@ class IncidentTemplateAdmin(admin.ModelAdmin):
     def use_link(self, template: IncidentTemplate) -> str:
         url = reverse("admin:status_incident_add") + f"?template={template.pk}"
         return format_html('<a href="{}">{}</a>', url, _("Use"))
-

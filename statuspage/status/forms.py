@@ -77,7 +77,8 @@ class IncidentForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
+        self.editing = not self.instance._state.adding
+        if self.editing:
             self.fields["update_status"].initial = self.instance.status
             self.fields["update_status"].choices = [
                 (s, IncidentStatus(s).label) for s in STATUSES_BY_KIND[self.instance.kind]
@@ -98,13 +99,13 @@ class IncidentForm(forms.ModelForm):
             if status == NOT_AFFECTED:
                 continue
             field = self[component_field_name(component)]
-            if self.instance.pk and status == field.initial:
+            if self.editing and status == field.initial:
                 continue  # shown as already set by this incident; not a new change
             chosen[component] = status
         return chosen
 
     def wants_update(self) -> bool:
-        if not self.instance.pk:
+        if not self.editing:
             return True
         data = self.cleaned_data
         return bool(
@@ -117,11 +118,11 @@ class IncidentForm(forms.ModelForm):
         data = super().clean()
         status = data.get("update_status")
         message = data.get("message", "")
-        kind = self.instance.kind if self.instance.pk else data.get("kind")
+        kind = self.instance.kind if self.editing else data.get("kind")
         if not kind or not status:
             return data
         try:
-            if self.instance.pk:
+            if self.editing:
                 if self.wants_update():
                     services.check_update(
                         self.instance, status=status, body=message, reopen=data.get("reopen", False)
@@ -138,4 +139,3 @@ class IncidentForm(forms.ModelForm):
             for field, errors in exc.message_dict.items():
                 self.add_error(mapping.get(field, field if field in self.fields else None), errors)
         return data
-

@@ -196,7 +196,7 @@ class Component(models.Model):
 
     @property
     def display_name(self) -> str:
-        """"Group - Component" as Statuspage names grouped components in affected_components."""
+        """ "Group - Component" as Statuspage names grouped components in affected_components."""
         return f"{self.group.name} - {self.name}" if self.group_id else str(self.name)
 
     @property
@@ -343,6 +343,9 @@ class Incident(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return f"/incidents/{self.id}"
+
     def clean(self) -> None:
         errors: dict[str, str] = {}
         if self.status and self.status not in STATUSES_BY_KIND.get(self.kind, ()):
@@ -375,9 +378,6 @@ class Incident(models.Model):
     @property
     def is_announcement(self) -> bool:
         return self.kind == IncidentKind.ANNOUNCEMENT
-
-    def get_absolute_url(self) -> str:
-        return f"/incidents/{self.id}"
 
 
 class IncidentUpdate(models.Model):
@@ -444,4 +444,3 @@ class IncidentTemplate(models.Model):
             raise ValidationError(
                 {"update_status": _("This status does not belong to the template's kind.")}
             )
-

@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from statuspage.status import pageversion, signals
@@ -208,10 +209,11 @@ def _write_update(
         component_statuses, cause=cause, at=at, actor=_actor(author), update=update
     )
     if transitions:
-        update.affected_components = [
-            {"code": c.pk, "name": c.display_name, "old_status": old, "new_status": new}
-            for c, old, new in transitions
-        ]
+        with translation.override(settings.LANGUAGE_CODE):  # the API's language, not the operator's
+            update.affected_components = [
+                {"code": c.pk, "name": c.display_name, "old_status": old, "new_status": new}
+                for c, old, new in transitions
+            ]
         update.save(update_fields=["affected_components"])
     _recompute_impact(incident)
     incident.save(update_fields=["impact"])
@@ -264,7 +266,9 @@ def post_update(
 
     _stamp_status(locked, status, at)
     locked.updated_at = at
-    locked.save(update_fields=["status", "monitoring_at", "started_at", "resolved_at", "updated_at"])
+    locked.save(
+        update_fields=["status", "monitoring_at", "started_at", "resolved_at", "updated_at"]
+    )
     locked.components.add(*component_statuses)
     update = _write_update(
         locked,
@@ -443,7 +447,9 @@ def save_component(
 def set_component_status(
     component: Component, status: str, *, author: User = None, cause: str = StatusChangeCause.API
 ) -> None:
-    apply_component_statuses({component: status}, cause=cause, at=timezone.now(), actor=_actor(author))
+    apply_component_statuses(
+        {component: status}, cause=cause, at=timezone.now(), actor=_actor(author)
+    )
     pageversion.bump()
 
 
@@ -458,7 +464,9 @@ def delete_component(component: Component) -> None:
 
 
 @transaction.atomic
-def save_group(group: ComponentGroup, components: Iterable[Component] | None = None) -> ComponentGroup:
+def save_group(
+    group: ComponentGroup, components: Iterable[Component] | None = None
+) -> ComponentGroup:
     """Create or edit a group; `components`, when given, become exactly its members."""
     group.full_clean()
     group.save()

@@ -18,7 +18,7 @@ register = template.Library()
 
 @register.filter(name="markdown")
 def markdown_filter(source: str) -> SafeString:
-    return mark_safe(render_markdown(source))  # noqa: S308 - sanitised by render_markdown
+    return mark_safe(render_markdown(source))
 
 
 def _offset(moment: datetime) -> str:

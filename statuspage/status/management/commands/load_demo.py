@@ -85,7 +85,7 @@ class Command(BaseCommand):
             Component.objects.filter(pk=component.pk).update(
                 created_at=now - timedelta(days=120), start_date=(now - timedelta(days=120)).date()
             )
-        identity, credit, limit, disbursement = steps
+        _identity, credit, limit, disbursement = steps
 
         self._past_incident(disbursement, now - timedelta(days=3, hours=5))
         self._upcoming_maintenance([credit, limit], page, now)
@@ -99,7 +99,9 @@ class Command(BaseCommand):
             alternative_channel="已有额度的用户可以照常借款。\nIf you already have a limit you can borrow as usual.",
             component_status=ComponentStatus.DEGRADED_PERFORMANCE,
         ).components.add(limit)
-        self.stdout.write("Demo data loaded: a lending service with one past incident and one maintenance.")
+        self.stdout.write(
+            "Demo data loaded: a lending service with one past incident and one maintenance."
+        )
 
     def _past_incident(self, disbursement: Component, started: datetime) -> None:
         incident = services.open_incident(

@@ -1,0 +1,334 @@
+"""The operator's console, driven through the test client as an operator would drive it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from statuspage.status import services
+from statuspage.status.models import (
+    Component,
+    Incident,
+    IncidentTemplate,
+    StatusChange,
+)
+
+ADD = "/admin/status/incident/add/"
+
+
+def incident_form(**overrides) -> dict:
+    data = {
+        "kind": "incident",
+        "name": "Disbursement failing",
+        "cause": "third_party",
+        "impact_override": "",
+        "alternative_channel": "Use the mini-program.",
+        "expected_recovery_at_0": "",
+        "expected_recovery_at_1": "",
+        "scheduled_for_0": "",
+        "scheduled_for_1": "",
+        "scheduled_until_0": "",
+        "scheduled_until_1": "",
+        "expires_at_0": "",
+        "expires_at_1": "",
+        "update_status": "investigating",
+        "message": "Payouts are failing.",
+        "notify": "on",
+        "updates-TOTAL_FORMS": "0",
+        "updates-INITIAL_FORMS": "0",
+        "updates-MIN_NUM_FORMS": "0",
+        "updates-MAX_NUM_FORMS": "1000",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def change_form(incident: Incident, **overrides) -> dict:
+    updates = list(incident.updates.all())
+    data = incident_form(
+        name=incident.name,
+        cause=incident.cause,
+        alternative_channel=incident.alternative_channel,
+        update_status=incident.status,
+        message="",
+        kind=None,
+        **{"updates-TOTAL_FORMS": str(len(updates)), "updates-INITIAL_FORMS": str(len(updates))},
+    )
+    for n, update in enumerate(updates):
+        local = timezone.localtime(update.display_at)
+        data.update(
+            {
+                f"updates-{n}-id": update.pk,
+                f"updates-{n}-incident": incident.pk,
+                f"updates-{n}-body": update.body,
+                f"updates-{n}-display_at_0": local.strftime("%Y-%m-%d"),
+                f"updates-{n}-display_at_1": local.strftime("%H:%M:%S"),
+            }
+        )
+    for component in incident.components.all():
+        data[f"component_{component.pk}"] = component.status
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def errors_of(response) -> str:
+    return str(response.context["adminform"].form.errors) if response.context else ""
+
+
+@pytest.fixture
+def outage(components):
+    return services.open_incident(
+        Incident(name="Disbursement failing"),
+        body="Payouts are failing.",
+        component_statuses={components["disbursement"]: "major_outage"},
+    )
+
+
+def test_an_operator_opens_an_incident_with_components_on_one_screen(operator_client, components):
+    response = operator_client.post(
+        ADD,
+        incident_form(
+            **{
+                f"component_{components['disbursement'].pk}": "major_outage",
+                f"component_{components['limit'].pk}": "degraded_performance",
+            }
+        ),
+    )
+    assert response.status_code == 302, errors_of(response)
+    incident = Incident.objects.get()
+    assert incident.impact == "critical"
+    assert incident.alternative_channel == "Use the mini-program."
+    update = incident.updates.get()
+    assert update.author.username == "olga"
+    assert update.body == "Payouts are failing."
+    assert {c.pk for c in incident.components.all()} == {
+        components["disbursement"].pk,
+        components["limit"].pk,
+    }
+    assert Component.objects.get(pk=components["limit"].pk).status == "degraded_performance"
+    assert StatusChange.objects.count() == 2
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, components):
+    response = client.get(ADD)
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+    assert client.post(ADD, incident_form()).status_code == 302
+    assert not Incident.objects.exists()
+
+
+def test_staff_who_are_not_operators_cannot_post(outsider, components):
+    client = Client(headers={"Accept-Language": "en"})
+    client.force_login(outsider)
+    assert client.get(ADD).status_code == 403
+    assert client.post(ADD, incident_form()).status_code == 403
+    assert not Incident.objects.exists()
+
+
+def test_the_operator_group_can_do_its_job_and_no_more(operator):
+    assert operator.has_perm("status.add_incident")
+    assert operator.has_perm("status.change_component")
+    assert operator.has_perm("status.view_statuschange")
+    assert not operator.has_perm("status.change_statuschange")
+    assert not operator.has_perm("status.delete_statuschange")
+    assert not operator.has_perm("auth.add_user")
+    assert not operator.has_perm("status.add_page")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"message": ""}, "message", "Write a message"),
+        ({"message": "   "}, "message", "Write a message"),
+        ({"update_status": "in_progress"}, "update_status", "does not belong"),
+        (
+            {
+                "kind": "maintenance",
+                "update_status": "scheduled",
+                "scheduled_for_0": "2030-01-02",
+                "scheduled_for_1": "04:00",
+                "scheduled_until_0": "2030-01-02",
+                "scheduled_until_1": "02:00",
+            },
+            "scheduled_until",
+            "must end after it starts",
+        ),
+        ({"name": ""}, "name", "required"),
+    ],
+)
+def test_invalid_incidents_get_clear_messages_and_change_nothing(
+    operator_client, components, overrides, field, message
+):
+    response = operator_client.post(ADD, incident_form(**overrides))
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert field in form.errors
+    assert message in str(form.errors[field])
+    assert not Incident.objects.exists()
+
+
+def test_an_operator_schedules_maintenance(operator_client, components):
+    start = timezone.localtime() + timedelta(days=2)
+    response = operator_client.post(
+        ADD,
+        incident_form(
+            kind="maintenance",
+            name="Credit system upgrade",
+            update_status="scheduled",
+            message="Planned work.",
+            scheduled_for_0=start.strftime("%Y-%m-%d"),
+            scheduled_for_1="02:00",
+            scheduled_until_0=start.strftime("%Y-%m-%d"),
+            scheduled_until_1="04:00",
+            scheduled_auto_in_progress="on",
+            scheduled_auto_completed="on",
+            **{f"component_{components['credit'].pk}": "operational"},
+        ),
+    )
+    assert response.status_code == 302, errors_of(response)
+    maintenance = Incident.objects.get()
+    assert maintenance.kind == "maintenance"
+    assert maintenance.status == "scheduled"
+    assert maintenance.scheduled_auto_in_progress
+    assert list(maintenance.components.all()) == [components["credit"]]
+
+
+def test_a_template_prefills_the_form(operator_client, components):
+    template = IncidentTemplate.objects.create(
+        name="Limit timeouts",
+        title="Limit allocation is slow",
+        body="Some limits take longer.",
+        update_status="identified",
+        component_status="degraded_performance",
+    )
+    template.components.add(components["limit"])
+    response = operator_client.get(f"{ADD}?template={template.pk}")
+    form = response.context["adminform"].form
+    assert form.initial["name"] == "Limit allocation is slow"
+    assert form.initial["message"] == "Some limits take longer."
+    assert form.initial["update_status"] == "identified"
+    assert form.initial[f"component_{components['limit'].pk}"] == "degraded_performance"
+    assert b"Limit timeouts" in operator_client.get(ADD).content
+
+
+def test_an_operator_posts_an_update_with_a_status_change(operator_client, outage, components):
+    url = f"/admin/status/incident/{outage.pk}/change/"
+    response = operator_client.post(
+        url,
+        change_form(
+            outage,
+            update_status="monitoring",
+            message="Fix deployed, watching.",
+            **{f"component_{components['disbursement'].pk}": "degraded_performance"},
+        ),
+    )
+    assert response.status_code == 302, errors_of(response)
+    outage.refresh_from_db()
+    assert outage.status == "monitoring"
+    assert outage.updates.count() == 2
+    assert outage.updates.first().body == "Fix deployed, watching."
+    assert Component.objects.get(pk=components["disbursement"].pk).status == "degraded_performance"
+
+
+def test_saving_without_a_message_changes_only_the_incident_fields(operator_client, outage):
+    url = f"/admin/status/incident/{outage.pk}/change/"
+    response = operator_client.post(url, change_form(outage, name="Payouts failing"))
+    assert response.status_code == 302, errors_of(response)
+    outage.refresh_from_db()
+    assert outage.name == "Payouts failing"
+    assert outage.updates.count() == 1
+
+
+def test_a_status_change_needs_a_message(operator_client, outage):
+    url = f"/admin/status/incident/{outage.pk}/change/"
+    response = operator_client.post(url, change_form(outage, update_status="identified"))
+    assert response.status_code == 200
+    assert "Write a message" in errors_of(response)
+    assert Incident.objects.get().status == "investigating"
+
+
+def test_a_resolved_incident_needs_reopening_before_an_update(operator_client, outage):
+    services.resolve(outage)
+    url = f"/admin/status/incident/{outage.pk}/change/"
+    response = operator_client.post(
+        url, change_form(outage, update_status="investigating", message="Back again.")
+    )
+    assert response.status_code == 200
+    assert "Reopen it" in errors_of(response)
+    assert outage.updates.count() == 2
+
+    response = operator_client.post(
+        url, change_form(outage, update_status="investigating", message="Back again.", reopen="on")
+    )
+    assert response.status_code == 302, errors_of(response)
+    assert Incident.objects.get().status == "investigating"
+
+
+def test_updates_are_listed_newest_first_on_the_incident(operator_client, outage):
+    services.post_update(outage, status="identified", body="Second.")
+    body = operator_client.get(f"/admin/status/incident/{outage.pk}/change/").content.decode()
+    assert body.index("Second.") < body.index("Payouts are failing.")
+
+
+def test_correcting_an_update_text_goes_through_the_service(operator_client, outage):
+    url = f"/admin/status/incident/{outage.pk}/change/"
+    response = operator_client.post(url, change_form(outage, **{"updates-0-body": "Payouts fail."}))
+    assert response.status_code == 302, errors_of(response)
+    assert outage.updates.get().body == "Payouts fail."
+
+
+def test_resolve_is_one_action(operator_client, outage, components):
+    response = operator_client.post(
+        "/admin/status/incident/",
+        {"action": "resolve_selected", "_selected_action": [outage.pk]},
+    )
+    assert response.status_code == 302
+    outage.refresh_from_db()
+    assert outage.status == "resolved"
+    assert Component.objects.get(pk=components["disbursement"].pk).status == "operational"
+
+
+def test_operators_reorder_components_from_the_list(operator_client, components):
+    ids = [components[k].pk for k in ("identity", "credit", "limit", "disbursement", "app")]
+    data = {
+        "form-TOTAL_FORMS": "5",
+        "form-INITIAL_FORMS": "5",
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000",
+        "_save": "Save",
+    }
+    for n, pk in enumerate(ids):
+        component = Component.objects.get(pk=pk)
+        data.update(
+            {
+                f"form-{n}-id": pk,
+                f"form-{n}-position": str(len(ids) - n),
+                f"form-{n}-status": component.status,
+            }
+        )
+    response = operator_client.post("/admin/status/component/", data)
+    assert response.status_code == 302
+    assert list(Component.objects.values_list("pk", flat=True)) == list(reversed(ids))
+
+
+def test_a_component_page_shows_its_status_history(operator_client, outage, components):
+    body = operator_client.get(
+        f"/admin/status/component/{components['disbursement'].pk}/change/"
+    ).content.decode()
+    assert "Major outage" in body
+    assert "All changes" in body
+    history = operator_client.get(
+        f"/admin/status/statuschange/?component__id__exact={components['disbursement'].pk}"
+    )
+    assert history.status_code == 200
+    assert b"major_outage" in history.content or b"Major outage" in history.content
+
+
+def test_status_changes_cannot_be_edited_even_by_operators(operator_client, outage):
+    change = StatusChange.objects.get()
+    response = operator_client.post(f"/admin/status/statuschange/{change.pk}/change/", {})
+    assert response.status_code in (302, 403)
+    assert StatusChange.objects.get().new_status == "major_outage"

@@ -1,0 +1,95 @@
+"""Settings come from the environment and a bad value stops start-up, naming the variable."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from statuspage.lib.env import (
+    SettingError,
+    env_bool,
+    env_database,
+    env_float,
+    env_int,
+    env_time_zone,
+    env_url,
+)
+
+
+def start(**env: str) -> subprocess.CompletedProcess:
+    """Load the settings in a fresh interpreter, as any process of the service does."""
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "statuspage.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PORT", "eighty"),
+        ("PORT", "70000"),
+        ("DEBUG", "maybe"),
+        ("PUBLIC_URL", "ftp://status.example.com"),
+        ("DATABASE_URL", "mysql://root@localhost/x"),
+        ("REDIS_URL", "memcached://localhost"),
+        ("EMAIL_URL", "pigeon://coop"),
+        ("DEFAULT_LANGUAGE", "fr"),
+        ("WEB_CONCURRENCY", "0"),
+        ("PAGE_VERSION_RECHECK_SECONDS", "-1"),
+        ("LOG_LEVEL", "LOUD"),
+    ],
+)
+def test_a_bad_value_stops_start_up_naming_the_variable(name, value):
+    result = start(**{name: value})
+    assert result.returncode != 0
+    assert f"{name}=" in result.stderr
+    assert "is not valid" in result.stderr
+
+
+def test_the_defaults_start(tmp_path):
+    assert start(RUN_DIR=str(tmp_path)).returncode == 0
+
+
+def test_the_launcher_refuses_bad_settings_before_starting_anything():
+    result = subprocess.run(
+        [sys.executable, "-m", "statuspage.launcher"],
+        env={**os.environ, "PORT": "abc"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "cannot start: PORT='abc' is not valid" in result.stderr
+
+
+def test_readers_parse_strictly(monkeypatch):
+    monkeypatch.setenv("X", "yes")
+    assert env_bool("X", False) is True
+    monkeypatch.setenv("X", "12")
+    assert env_int("X", 1, minimum=10) == 12
+    with pytest.raises(SettingError, match=r"X='12' is not valid: expected an integer <= 5"):
+        env_int("X", 1, maximum=5)
+    monkeypatch.setenv("X", "nan")
+    with pytest.raises(SettingError):
+        env_float("X", 1.0)
+    monkeypatch.setenv("X", "Mars/Olympus_Mons")
+    with pytest.raises(SettingError, match="IANA time zone"):
+        env_time_zone("X", "UTC")
+    monkeypatch.setenv("X", "https://status.example.com")
+    assert env_url("X", "", schemes=("https",)) == "https://status.example.com"
+    monkeypatch.setenv("X", "postgres://postgres@127.0.0.1:5432/statuspage")
+    assert env_database("X", "sqlite:////tmp/x")["NAME"] == "statuspage"
+
+
+def test_unset_or_empty_means_the_default(monkeypatch):
+    monkeypatch.delenv("X", raising=False)
+    assert env_int("X", 7) == 7
+    monkeypatch.setenv("X", "  ")
+    assert env_int("X", 7) == 7
