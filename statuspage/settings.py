@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "statuspage.status",
     "statuspage.public",
+    "statuspage.api",
 ]
 
 MIDDLEWARE = [
@@ -235,3 +236,10 @@ ADMIN_SITE_HEADER = _("Status page operations")
 # change takes to reach every worker; 0 asks on every request.
 PAGE_VERSION_RECHECK_SECONDS = env_float("PAGE_VERSION_RECHECK_SECONDS", 1.0, minimum=0)
 FORMAT_MODULE_PATH = ["statuspage.formats"]
+
+# --- Management and public API (statuspage/api) ---
+REST_FRAMEWORK: dict = {}
+# --- end of API settings ---
+
+# --- Maintenance automation, uptime, widget (statuspage/status, statuspage/public) ---
+# --- end of maintenance and uptime settings ---

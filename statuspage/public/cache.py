@@ -23,6 +23,7 @@ import brotli
 import redis
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 from django.utils.http import http_date, parse_http_date_safe
 from django.utils.translation import get_language
 
@@ -48,6 +49,7 @@ class Rendered:
     etag: str
     last_modified: str
     fresh_until: float | None = None
+    vary: str = VARY
 
     @classmethod
     def build(
@@ -58,6 +60,7 @@ class Rendered:
         status: int = 200,
         modified: float | None = None,
         fresh_until: float | None = None,
+        vary: str = VARY,
     ) -> Rendered:
         return cls(
             status=status,
@@ -68,6 +71,7 @@ class Rendered:
             etag='W/"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"',
             last_modified=http_date(modified or time.time()),
             fresh_until=fresh_until,
+            vary=vary,
         )
 
     @property
@@ -97,7 +101,7 @@ class Rendered:
             "ETag": self.etag,
             "Last-Modified": self.last_modified,
             "Cache-Control": cache_control(),
-            "Vary": VARY,
+            "Vary": self.vary,
         }
         if self.status == 200 and self.not_modified_for(request):
             return HttpResponse(status=304, headers=headers)
@@ -185,7 +189,7 @@ def cache_key(version: int, language: str, path: str, query: str = "") -> str:
     return f"sp:r:{version}:{language}:{path}?{query}"
 
 
-def from_response(response: HttpResponse) -> Rendered:
+def from_response(response: HttpResponse, vary: str = VARY) -> Rendered:
     if hasattr(response, "render"):
         response.render()
     return Rendered.build(
@@ -194,16 +198,20 @@ def from_response(response: HttpResponse) -> Rendered:
         status=response.status_code,
         modified=getattr(response, "modified", None),
         fresh_until=getattr(response, "fresh_until", None),
+        vary=vary,
     )
 
 
-def cached(*, params: tuple[str, ...] = ()) -> Callable:
+def cached(*, params: tuple[str, ...] = (), per_language: bool = True) -> Callable:
     """Serve a public view from the response cache.
 
     Only the query parameters named in `params` take part in the key; any others are ignored,
     so random query strings cannot multiply renders. A view that depends on the calendar day
     sets `response.fresh_until` (epoch seconds); `response.modified` sets Last-Modified.
+    With `per_language=False` (JSON, feeds) the response is the same for every visitor and is
+    rendered in the default language.
     """
+    vary = VARY if per_language else "Accept-Encoding"
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
@@ -212,13 +220,15 @@ def cached(*, params: tuple[str, ...] = ()) -> Callable:
                 return view(request, *args, **kwargs)
             version = pageversion.current()
             query = "&".join(f"{p}={request.GET[p]}" for p in params if p in request.GET)
-            key = cache_key(version, get_language(), request.path, query)
+            language = get_language() if per_language else settings.LANGUAGE_CODE
+            key = cache_key(version, language, request.path, query)
 
             def render() -> Rendered:
-                response = view(request, *args, **kwargs)
-                if response.status_code not in CACHEABLE_STATUSES:
-                    raise _Uncacheable(response)
-                return from_response(response)
+                with translation.override(language):
+                    response = view(request, *args, **kwargs)
+                    if response.status_code not in CACHEABLE_STATUSES:
+                        raise _Uncacheable(response)
+                    return from_response(response, vary)
 
             try:
                 rendered = responses.get_or_render(key, version, render)

@@ -15,3 +15,6 @@ components_changed = Signal()
 
 # A postmortem was published. kwargs: incident, notify (bool).
 postmortem_published = Signal()
+
+# A scheduled maintenance is due for its "starts soon" reminder. kwargs: incident.
+maintenance_reminder = Signal()
