@@ -242,4 +242,30 @@ REST_FRAMEWORK: dict = {}
 # --- end of API settings ---
 
 # --- Maintenance automation, uptime, widget (statuspage/status, statuspage/public) ---
+# Subscribers of a maintenance with "remind" on hear about it this long before it starts.
+MAINTENANCE_REMINDER_MINUTES = env_int(
+    "MAINTENANCE_REMINDER_MINUTES", 60, minimum=1, maximum=7 * 24 * 60
+)
+# Windows of recurring maintenance are scheduled (and shown as upcoming) this far ahead.
+MAINTENANCE_AHEAD_DAYS = env_int("MAINTENANCE_AHEAD_DAYS", 14, minimum=1, maximum=366)
+# How often beat brings daily uptime up to date; the bars of a running outage grow this often.
+UPTIME_REFRESH_SECONDS = env_int("UPTIME_REFRESH_SECONDS", 300, minimum=30)
+# The widget's JSON is read by the lender's own sites (cross-origin) and apps.
+CORS_URLS_REGEX = rf"{CORS_URLS_REGEX}|^/widget(\.[a-z-]+)?\.json$"
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "maintenance-automation": {
+            "task": "statuspage.status.tasks.run_maintenance",
+            "schedule": 60.0,
+        },
+        "recurring-maintenance": {
+            "task": "statuspage.status.tasks.schedule_recurring_maintenance",
+            "schedule": 3600.0,
+        },
+        "uptime-refresh": {
+            "task": "statuspage.status.tasks.refresh_uptime",
+            "schedule": float(UPTIME_REFRESH_SECONDS),
+        },
+    }
+)
 # --- end of maintenance and uptime settings ---

@@ -14,16 +14,19 @@ from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin
 
 from statuspage.status import services
-from statuspage.status.forms import IncidentForm, component_field_name
+from statuspage.status.forms import IncidentForm, RecurringMaintenanceForm, component_field_name
 from statuspage.status.models import (
     CLOSED_STATUSES,
     Component,
     ComponentGroup,
     ComponentStatus,
     Incident,
+    IncidentStatus,
     IncidentTemplate,
     IncidentUpdate,
     Page,
+    RecurringMaintenance,
+    SelfHelpTopic,
     StatusChange,
     StatusChangeCause,
 )
@@ -212,6 +215,7 @@ class IncidentAdmin(admin.ModelAdmin):
                         "scheduled_remind_prior",
                         "scheduled_auto_in_progress",
                         "scheduled_auto_completed",
+                        *(["recurrence"] if obj and obj.recurrence_id else []),
                     ],
                 },
             ),
@@ -227,7 +231,7 @@ class IncidentAdmin(admin.ModelAdmin):
         ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Incident | None = None):
-        return ["kind"] if obj else []
+        return ["kind", "recurrence"] if obj else []
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict:
         initial = super().get_changeform_initial_data(request)
@@ -270,6 +274,8 @@ class IncidentAdmin(admin.ModelAdmin):
                 author=request.user,
             )
             return
+        if "scheduled_for" in form.changed_data:
+            obj.scheduled_reminded_at = None  # a moved window gets its reminder at the new time
         services.save_incident(obj)
         if form.wants_update():
             services.post_update(
@@ -330,3 +336,96 @@ class IncidentTemplateAdmin(admin.ModelAdmin):
     def use_link(self, template: IncidentTemplate) -> str:
         url = reverse("admin:status_incident_add") + f"?template={template.pk}"
         return format_html('<a href="{}">{}</a>', url, _("Use"))
+
+
+@admin.register(RecurringMaintenance)
+class RecurringMaintenanceAdmin(admin.ModelAdmin):
+    """Windows that repeat. Saving schedules the next ones as ordinary maintenances (beat keeps
+    scheduling them ahead); an edit replaces the ones that have not begun."""
+
+    form = RecurringMaintenanceForm
+    list_display = ["name", "frequency", "start_time", "duration_minutes", "time_zone", "active"]
+    list_filter = ["active", "frequency"]
+    search_fields = ["name"]
+    readonly_fields = ["windows_ahead"]
+    fieldsets = [
+        (None, {"fields": ["name", "body", "alternative_channel", "components"]}),
+        (
+            _("When"),
+            {
+                "fields": [
+                    "frequency",
+                    "interval",
+                    "weekdays",
+                    "start_time",
+                    "duration_minutes",
+                    "time_zone",
+                    "starts_on",
+                    "ends_on",
+                ]
+            },
+        ),
+        (
+            _("Automation"),
+            {
+                "fields": [
+                    "remind_prior",
+                    "auto_in_progress",
+                    "auto_completed",
+                    "notify_on_create",
+                    "active",
+                    "windows_ahead",
+                ]
+            },
+        ),
+    ]
+
+    @admin.display(description=_("scheduled windows"))
+    def windows_ahead(self, schedule: RecurringMaintenance) -> str:
+        if schedule._state.adding:
+            return "—"
+        upcoming = schedule.occurrences.filter(status=IncidentStatus.SCHEDULED).order_by(
+            "scheduled_for"
+        )
+        zone = schedule.zone
+        return format_html_join(
+            "",
+            '<p><a href="{}">{}</a></p>',
+            (
+                (reverse("admin:status_incident_change", args=[o.pk]),
+                 o.scheduled_for.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z"))
+                for o in upcoming
+            ),
+        ) or "—"  # fmt: skip
+
+    def save_model(self, request, obj, form, change) -> None:
+        services.save_recurring_maintenance(obj, form.cleaned_data["components"])
+
+    def save_related(self, request, form, formsets, change) -> None:
+        """The service already saved the components with the schedule."""
+
+    def delete_model(self, request, obj) -> None:
+        services.delete_recurring_maintenance(obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for schedule in queryset:
+            services.delete_recurring_maintenance(schedule)
+
+
+@admin.register(SelfHelpTopic)
+class SelfHelpTopicAdmin(TranslationAdmin):
+    """The "everything is green but it does not work for me" answers shown on the page."""
+
+    list_display = ["title", "position", "published"]
+    list_editable = ["position", "published"]
+    fields = ["title", "body", "position", "published"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        services.save_self_help_topic(obj)
+
+    def delete_model(self, request, obj) -> None:
+        services.delete_self_help_topic(obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for topic in queryset:
+            services.delete_self_help_topic(topic)

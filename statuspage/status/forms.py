@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
 from statuspage.status import services
 from statuspage.status.models import (
     STATUSES_BY_KIND,
+    WEEKDAY_CODES,
     Component,
     ComponentStatus,
     Incident,
     IncidentStatus,
+    RecurringMaintenance,
 )
 
 COMPONENT_PREFIX = "component_"
@@ -138,4 +142,81 @@ class IncidentForm(forms.ModelForm):
             mapping = {"status": "update_status", "body": "message"}
             for field, errors in exc.message_dict.items():
                 self.add_error(mapping.get(field, field if field in self.fields else None), errors)
+        self._check_rescheduled_window(data)
         return data
+
+    def _check_rescheduled_window(self, data: dict) -> None:
+        """A maintenance not yet begun cannot be moved into the past (a new one cannot be
+        created there either: see Incident.clean)."""
+        moved = {"scheduled_for", "scheduled_until"} & set(self.changed_data)
+        until = data.get("scheduled_until")
+        if (
+            self.editing
+            and moved
+            and self.instance.status == IncidentStatus.SCHEDULED
+            and until is not None
+            and until <= timezone.now()
+        ):
+            self.add_error("scheduled_until", _("This maintenance window is already over."))
+
+
+class RecurringMaintenanceForm(forms.ModelForm):
+    """A recurring window with its days as checkboxes and its components; refuses windows that
+    overlap another schedule's on a shared component."""
+
+    weekdays = forms.MultipleChoiceField(
+        label=_("on"),
+        choices=[(code, WEEKDAYS[n]) for n, code in enumerate(WEEKDAY_CODES)],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Weekly windows start on these days."),
+    )
+    # Not a model field here: the service sets the components together with the schedule.
+    components = forms.ModelMultipleChoiceField(
+        label=_("affected components"),
+        queryset=Component.objects.select_related("group"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = RecurringMaintenance
+        fields = [
+            "name",
+            "body",
+            "alternative_channel",
+            "frequency",
+            "interval",
+            "weekdays",
+            "start_time",
+            "duration_minutes",
+            "time_zone",
+            "starts_on",
+            "ends_on",
+            "remind_prior",
+            "auto_in_progress",
+            "auto_completed",
+            "notify_on_create",
+            "active",
+        ]
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 4}),
+            "alternative_channel": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial["weekdays"] = self.instance.weekday_codes
+        if not self.instance._state.adding:
+            self.initial["components"] = list(self.instance.components.all())
+
+    def clean_weekdays(self) -> str:
+        return ",".join(self.cleaned_data["weekdays"])
+
+    def _post_clean(self) -> None:
+        super()._post_clean()  # the model's own checks: zone, days, windows running into each other
+        if not self.errors and self.instance.active:
+            try:
+                self.instance.check_overlaps(list(self.cleaned_data["components"]))
+            except ValidationError as exc:
+                self.add_error(None, exc)

@@ -10,10 +10,13 @@ from __future__ import annotations
 import secrets
 import string
 import zoneinfo
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import islice, pairwise
 
+from dateutil import rrule
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -328,6 +331,15 @@ class Incident(models.Model):
     postmortem_notify_subscribers = models.BooleanField(default=False, editable=False)
 
     metadata = models.JSONField(default=dict, blank=True)
+    recurrence = models.ForeignKey(
+        "RecurringMaintenance",
+        verbose_name=_("recurring maintenance"),
+        null=True,
+        blank=True,
+        related_name="occurrences",
+        on_delete=models.SET_NULL,
+        editable=False,
+    )
 
     objects = IncidentQuerySet.as_manager()
 
@@ -336,6 +348,12 @@ class Incident(models.Model):
         indexes = [
             models.Index(fields=["kind", "status"]),
             models.Index(fields=["-created_at"]),
+        ]
+        constraints = [
+            # Two beat processes generating the same window cannot both create it.
+            models.UniqueConstraint(
+                fields=["recurrence", "scheduled_for"], name="one_occurrence_per_window"
+            )
         ]
         verbose_name = _("incident")
         verbose_name_plural = _("incidents")
@@ -358,6 +376,14 @@ class Incident(models.Model):
                 errors["scheduled_until"] = _("Maintenance needs a start and an end.")
             elif self.scheduled_until <= self.scheduled_for:
                 errors["scheduled_until"] = _("The maintenance must end after it starts.")
+            elif self._state.adding and self.scheduled_until <= timezone.now():
+                # Past work is recorded as an incident; a new window must still be ahead.
+                errors["scheduled_until"] = _("This maintenance window is already over.")
+        if self.expires_at is not None:
+            if self.kind != IncidentKind.ANNOUNCEMENT:
+                errors["expires_at"] = _("Only announcements expire.")
+            elif self._state.adding and self.expires_at <= timezone.now():
+                errors["expires_at"] = _("The expiry must be in the future.")
         if self.impact_override and self.impact_override not in Impact.values:
             errors["impact_override"] = _("Unknown impact.")
         if errors:
@@ -444,3 +470,281 @@ class IncidentTemplate(models.Model):
             raise ValidationError(
                 {"update_status": _("This status does not belong to the template's kind.")}
             )
+
+
+class Frequency(models.TextChoices):
+    DAILY = "daily", _("Daily")
+    WEEKLY = "weekly", _("Weekly")
+    MONTHLY = "monthly", _("Monthly")
+
+
+# RFC 5545 day codes, in Python's weekday order; Django already translates the names.
+WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_RRULE_FREQUENCY = {
+    Frequency.DAILY: rrule.DAILY,
+    Frequency.WEEKLY: rrule.WEEKLY,
+    Frequency.MONTHLY: rrule.MONTHLY,
+}
+# How far ahead overlaps are looked for when a recurring window is saved.
+OVERLAP_HORIZON = timedelta(days=366)
+
+
+class RecurringMaintenance(models.Model):
+    """A maintenance window that repeats, e.g. every Sunday 02:00–04:00 in Asia/Shanghai.
+
+    Windows are wall-clock times in `time_zone`: "02:00 for 120 minutes" starts at 02:00 local
+    time whatever the UTC offset that day, so on the night the clocks change the window is an
+    hour shorter or longer, and a start inside the skipped hour moves to the first minute after
+    it. Beat turns the schedule into ordinary scheduled maintenances some days ahead (see
+    `services.generate_occurrences`), so reminders, automatic start and completion, the page,
+    the feeds and the API treat each window like any other maintenance.
+    """
+
+    id = models.CharField(primary_key=True, max_length=12, default=new_public_id, editable=False)
+    name = models.CharField(_("title"), max_length=255)
+    body = models.TextField(
+        _("message"), help_text=_("Markdown. Posted as the first update of every window.")
+    )
+    alternative_channel = models.TextField(_("alternative channel"), blank=True)
+    components = models.ManyToManyField(
+        Component, verbose_name=_("affected components"), related_name="+", blank=True
+    )
+    frequency = models.CharField(
+        _("repeats"), max_length=8, choices=Frequency.choices, default=Frequency.WEEKLY
+    )
+    interval = models.PositiveSmallIntegerField(
+        _("every"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(52)],
+        help_text=_("1 for every day, week or month; 2 for every other one; and so on."),
+    )
+    weekdays = models.CharField(
+        _("on"),
+        max_length=20,
+        blank=True,
+        help_text=_("Weekly windows start on these days."),
+    )
+    start_time = models.TimeField(_("starts at"), help_text=_("Wall-clock time in the zone."))
+    duration_minutes = models.PositiveIntegerField(
+        _("lasts (minutes)"), validators=[MinValueValidator(1), MaxValueValidator(7 * 24 * 60)]
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Asia/Shanghai", validators=[validate_time_zone]
+    )
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"), null=True, blank=True)
+    remind_prior = models.BooleanField(_("remind subscribers before"), default=False)
+    auto_in_progress = models.BooleanField(_("start automatically"), default=True)
+    auto_completed = models.BooleanField(_("complete automatically"), default=True)
+    notify_on_create = models.BooleanField(
+        _("notify subscribers when a window is scheduled"), default=False
+    )
+    active = models.BooleanField(_("active"), default=True)
+    generated_until = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("recurring maintenance")
+        verbose_name_plural = _("recurring maintenance")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def weekday_codes(self) -> list[str]:
+        return [code for code in self.weekdays.split(",") if code]
+
+    def _rule(self) -> rrule.rrule:
+        weekly = self.frequency == Frequency.WEEKLY
+        return rrule.rrule(
+            _RRULE_FREQUENCY[self.frequency],
+            interval=self.interval,
+            dtstart=datetime.combine(self.starts_on, self.start_time),
+            byweekday=[WEEKDAY_CODES.index(c) for c in self.weekday_codes] if weekly else None,
+            until=datetime.combine(self.ends_on, time.max) if self.ends_on else None,
+        )
+
+    def _window(self, local_start: datetime) -> tuple[datetime, datetime]:
+        """A naive wall-clock start as an aware UTC (start, end). zoneinfo reads a time in the
+        skipped hour with the offset before the change, which lands after the gap."""
+        zone = self.zone
+        end = local_start + timedelta(minutes=self.duration_minutes)
+        return (
+            local_start.replace(tzinfo=zone).astimezone(UTC),
+            end.replace(tzinfo=zone).astimezone(UTC),
+        )
+
+    def windows(self, after: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
+        """The (start, end) of every window starting in (after, until], in UTC."""
+        zone = self.zone
+        # rrule works in wall-clock time; a day of slack on each side covers any UTC offset.
+        lo = after.astimezone(zone).replace(tzinfo=None) - timedelta(days=1)
+        hi = until.astimezone(zone).replace(tzinfo=None) + timedelta(days=1)
+        found = (self._window(start) for start in self._rule().between(lo, hi, inc=True))
+        return [(start, end) for start, end in found if after < start <= until]
+
+    def first_windows(self, count: int) -> list[tuple[datetime, datetime]]:
+        return [self._window(start) for start in islice(self._rule(), count)]
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        unknown = [c for c in self.weekday_codes if c not in WEEKDAY_CODES]
+        if unknown:
+            errors["weekdays"] = _("Unknown day: %(days)s.") % {"days": ", ".join(unknown)}
+        elif self.frequency == Frequency.WEEKLY and not self.weekday_codes:
+            errors["weekdays"] = _("Choose the days a weekly window starts on.")
+        if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = _("The last day must not be before the first day.")
+        if errors:
+            raise ValidationError(errors)
+        try:
+            zone = self.zone
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return  # the field's own validator reports it
+        if None in (self.starts_on, self.start_time, self.duration_minutes) or not (
+            self.interval and self.interval > 0 and self.duration_minutes > 0
+        ):
+            return  # required or out-of-range fields are reported by their own validators
+        if self.ends_on and self.ends_on < timezone.localdate(timezone=zone):
+            raise ValidationError({"ends_on": _("This schedule's last day has already passed.")})
+        windows = self.first_windows(400)
+        if not windows:
+            raise ValidationError({"starts_on": _("These settings never produce a window.")})
+        for (start, end), (following, _end) in pairwise(windows):
+            if end > following:
+                raise ValidationError(
+                    {
+                        "duration_minutes": _(
+                            "Windows would overlap: the one starting %(start)s runs into the "
+                            "next at %(next)s. Shorten them or space them further apart."
+                        )
+                        % {
+                            "start": start.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                            "next": following.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                        }
+                    }
+                )
+
+    def first_overlap_with(
+        self, other: RecurringMaintenance, *, after: datetime
+    ) -> datetime | None:
+        """The start of our first window, within a year of `after`, that overlaps one of
+        `other`'s (a window of theirs that began up to a week earlier still counts)."""
+        until = after + OVERLAP_HORIZON
+        mine = self.windows(after, until)
+        theirs = other.windows(after - timedelta(days=8), until)
+        i = j = 0
+        while i < len(mine) and j < len(theirs):
+            (start, end), (their_start, their_end) = mine[i], theirs[j]
+            if start < their_end and their_start < end:
+                return start
+            if end <= their_end:
+                i += 1
+            else:
+                j += 1
+        return None
+
+    def check_overlaps(self, components: list[Component], *, now: datetime | None = None) -> None:
+        """Refuse windows that overlap another active schedule's on a shared component."""
+        now = now or timezone.now()
+        others = (
+            RecurringMaintenance.objects.filter(active=True, components__in=components)
+            .exclude(pk=self.pk)
+            .distinct()
+        )
+        for other in others:
+            overlap = self.first_overlap_with(other, after=now)
+            if overlap is not None:
+                raise ValidationError(
+                    _(
+                        "These windows overlap “%(other)s” on a shared component, first on "
+                        "%(day)s. Move one of them or combine them."
+                    )
+                    % {
+                        "other": other.name,
+                        "day": overlap.astimezone(self.zone).strftime("%Y-%m-%d %H:%M"),
+                    }
+                )
+
+
+# Statuspage counts a partial outage as 30% of a major one.
+PARTIAL_OUTAGE_WEIGHT = 0.3
+
+
+class DailyUptime(models.Model):
+    """How long one component spent in each status on one day of the page's time zone.
+
+    Derived from the StatusChange log by `uptime.py` (on each change and by beat); the page
+    and the API read these rows and never scan the log. Today's row covers the day so far.
+    """
+
+    component = models.ForeignKey(Component, related_name="daily_uptime", on_delete=models.CASCADE)
+    day = models.DateField()
+    time_zone = models.CharField(max_length=64)
+    observed_seconds = models.PositiveIntegerField(default=0)
+    major_seconds = models.PositiveIntegerField(default=0)
+    partial_seconds = models.PositiveIntegerField(default=0)
+    degraded_seconds = models.PositiveIntegerField(default=0)
+    maintenance_seconds = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["component", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["component", "day"], name="one_uptime_row_per_day")
+        ]
+        verbose_name = _("daily uptime")
+        verbose_name_plural = _("daily uptime")
+
+    def __str__(self) -> str:
+        return f"{self.component_id} {self.day}"
+
+    @property
+    def downtime_seconds(self) -> float:
+        return self.major_seconds + PARTIAL_OUTAGE_WEIGHT * self.partial_seconds
+
+    @property
+    def figures(self) -> tuple[int, int, int, int, int]:
+        return (
+            self.observed_seconds,
+            self.major_seconds,
+            self.partial_seconds,
+            self.degraded_seconds,
+            self.maintenance_seconds,
+        )
+
+
+class SelfHelpTopic(models.Model):
+    """A reason a visitor can be stuck while every component is operational — usually about
+    their own account — and what they can do about it. Shown on the page; kept in both
+    languages."""
+
+    title = models.CharField(
+        _("problem"),
+        max_length=255,
+        help_text=_("As a visitor would say it, e.g. “My identity check is not finished”."),
+    )
+    body = models.TextField(_("what to do"), help_text=_("Markdown."))
+    position = models.PositiveIntegerField(_("position"), default=0, db_index=True)
+    published = models.BooleanField(_("shown on the page"), default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "created_at"]
+        verbose_name = _("self-help topic")
+        verbose_name_plural = _("self-help topics")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+# The receivers that keep derived rows (daily uptime) current. Importing them with the models
+# connects them in every process that loads the app: web, worker, beat and commands alike.
+from statuspage.status import uptime as _uptime  # noqa: E402, F401

@@ -10,7 +10,7 @@ names) before anything is written.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -25,6 +25,7 @@ from statuspage.status.models import (
     CLOSING_STATUS_BY_KIND,
     FIRST_STATUS_BY_KIND,
     STATUSES_BY_KIND,
+    Cause,
     Component,
     ComponentGroup,
     ComponentStatus,
@@ -33,6 +34,8 @@ from statuspage.status.models import (
     IncidentStatus,
     IncidentUpdate,
     Page,
+    RecurringMaintenance,
+    SelfHelpTopic,
     StatusChange,
     StatusChangeCause,
 )
@@ -500,3 +503,115 @@ def save_page(page: Page) -> Page:
     page.save()
     pageversion.bump()
     return page
+
+
+@transaction.atomic
+def generate_occurrences(
+    schedule: RecurringMaintenance, *, now: datetime | None = None
+) -> list[Incident]:
+    """Schedule the recurring windows that start within MAINTENANCE_AHEAD_DAYS, each once.
+
+    The schedule is claimed with a conditional UPDATE of `generated_until`, so of two beats
+    running at once one generates and the other finds the claim gone; a window is never
+    generated twice (the unique constraint backs this up), and one an operator deleted stays
+    deleted. Each window becomes an ordinary scheduled maintenance through `open_incident`.
+    """
+    now = now or timezone.now()
+    horizon = now + timedelta(days=settings.MAINTENANCE_AHEAD_DAYS)
+    previous = schedule.generated_until
+    after = max(previous, now) if previous else now
+    if not schedule.active or after >= horizon:
+        return []
+    claimed = RecurringMaintenance.objects.filter(
+        pk=schedule.pk, active=True, generated_until=previous
+    ).update(generated_until=horizon)
+    if not claimed:
+        return []
+    schedule.generated_until = horizon
+    windows = schedule.windows(after, horizon)
+    existing = set(
+        schedule.occurrences.filter(scheduled_for__in=[s for s, _ in windows]).values_list(
+            "scheduled_for", flat=True
+        )
+    )
+    components = list(schedule.components.all())
+    return [
+        open_incident(
+            Incident(
+                kind=IncidentKind.MAINTENANCE,
+                name=schedule.name,
+                cause=Cause.MAINTENANCE,
+                alternative_channel=schedule.alternative_channel,
+                scheduled_for=start,
+                scheduled_until=end,
+                scheduled_remind_prior=schedule.remind_prior,
+                scheduled_auto_in_progress=schedule.auto_in_progress,
+                scheduled_auto_completed=schedule.auto_completed,
+                recurrence=schedule,
+            ),
+            body=schedule.body,
+            affected=components,
+            notify=schedule.notify_on_create,
+            cause=StatusChangeCause.MAINTENANCE,
+        )
+        for start, end in windows
+        if start not in existing
+    ]
+
+
+def _drop_windows_ahead(schedule: RecurringMaintenance, now: datetime) -> None:
+    """Delete generated windows that have not begun; a reminded one is imminent and stays."""
+    schedule.occurrences.filter(
+        status=IncidentStatus.SCHEDULED, scheduled_for__gt=now, scheduled_reminded_at__isnull=True
+    ).delete()
+
+
+@transaction.atomic
+def save_recurring_maintenance(
+    schedule: RecurringMaintenance,
+    components: Iterable[Component],
+    *,
+    now: datetime | None = None,
+) -> RecurringMaintenance:
+    """Create or edit a recurring maintenance and schedule its windows ahead.
+
+    Nothing is saved unless the schedule is valid (known time zone, a last day not before the
+    first nor already past, windows that do not run into each other) and no other active
+    schedule has overlapping windows on a shared component. Windows generated earlier that
+    have not begun are replaced, so an edit applies to every window still ahead.
+    """
+    now = now or timezone.now()
+    components = list(components)
+    schedule.full_clean()
+    schedule.check_overlaps(components, now=now)
+    schedule.generated_until = None
+    schedule.save()
+    schedule.components.set(components)
+    _drop_windows_ahead(schedule, now)
+    generate_occurrences(schedule, now=now)
+    pageversion.bump()
+    return schedule
+
+
+@transaction.atomic
+def delete_recurring_maintenance(
+    schedule: RecurringMaintenance, *, now: datetime | None = None
+) -> None:
+    """Delete the schedule with its windows still ahead; past and running ones stay on record."""
+    _drop_windows_ahead(schedule, now or timezone.now())
+    schedule.delete()
+    pageversion.bump()
+
+
+@transaction.atomic
+def save_self_help_topic(topic: SelfHelpTopic) -> SelfHelpTopic:
+    topic.full_clean()
+    topic.save()
+    pageversion.bump()
+    return topic
+
+
+@transaction.atomic
+def delete_self_help_topic(topic: SelfHelpTopic) -> None:
+    topic.delete()
+    pageversion.bump()

@@ -5,7 +5,7 @@ Reading `component.name` gives the active language, falling back to the default 
 
 from modeltranslation.translator import TranslationOptions, register
 
-from statuspage.status.models import Component, ComponentGroup, Page
+from statuspage.status.models import Component, ComponentGroup, Page, SelfHelpTopic
 
 
 @register(Page)
@@ -21,3 +21,8 @@ class ComponentGroupTranslation(TranslationOptions):
 @register(Component)
 class ComponentTranslation(TranslationOptions):
     fields = ("name", "description")
+
+
+@register(SelfHelpTopic)
+class SelfHelpTopicTranslation(TranslationOptions):
+    fields = ("title", "body")

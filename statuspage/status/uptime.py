@@ -1,0 +1,464 @@
+"""Uptime: how long each component was up, day by day in the page's time zone.
+
+Daily rows (`DailyUptime`) are derived from the StatusChange log: on every change (the receiver
+below runs inside the writing transaction) from the day of the change to today, and by beat
+(`refresh_all`), which fills in the days nobody changed anything and today's growing share.
+Readers — the status page's bars, /uptime and the management API — read only these rows.
+
+Statuspage's rule: downtime = major outage time + 0.3 × partial outage time. Degraded
+performance and maintenance are not downtime; days before the component's start date are not
+counted at all.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max, Min, Prefetch, Q
+from django.dispatch import receiver
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from statuspage.status import pageversion, signals
+from statuspage.status.models import (
+    PARTIAL_OUTAGE_WEIGHT,
+    Component,
+    ComponentStatus,
+    DailyUptime,
+    Incident,
+    IncidentKind,
+    Page,
+    StatusChange,
+)
+
+BAR_DAYS = 90
+MAX_RANGE = relativedelta(months=6)
+SECONDS_FIELD = {
+    ComponentStatus.MAJOR_OUTAGE: "major_seconds",
+    ComponentStatus.PARTIAL_OUTAGE: "partial_seconds",
+    ComponentStatus.DEGRADED_PERFORMANCE: "degraded_seconds",
+    ComponentStatus.UNDER_MAINTENANCE: "maintenance_seconds",
+}
+FIGURE_FIELDS = ("observed_seconds", *SECONDS_FIELD.values())
+# Statuspage's wording; API clients may match on it, so it is not translated.
+END_ADJUSTED = "End date was adjusted to today. See range_end field in response for end date used."
+START_ADJUSTED = (
+    "Start date was adjusted to the component's start date. "
+    "See range_start field in response for start date used."
+)
+
+
+def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The day's first instant and the next day's, in UTC (23 or 25 hours apart at DST)."""
+    start = datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone).astimezone(UTC)
+    return start, end
+
+
+def days_between(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def tally(
+    initial: str,
+    changes: Sequence[tuple[datetime, str]],
+    days: Iterable[date],
+    zone: ZoneInfo,
+    now: datetime,
+) -> dict[date, dict[str, int]]:
+    """Seconds in each status per day, up to `now`.
+
+    `initial` is the status at the first day's start; `changes` are (at, new status) from then
+    on, oldest first. Days after `now` are left out; today ends at `now`.
+    """
+    result: dict[date, dict[str, int]] = {}
+    status, i = initial, 0
+    for day in days:
+        start, end = day_bounds(day, zone)
+        end = min(end, now)
+        if end <= start:
+            break
+        seconds: dict[str, float] = defaultdict(float)
+        cursor = start
+        while i < len(changes) and changes[i][0] < end:
+            at, new_status = changes[i]
+            if at > cursor:
+                seconds[status] += (at - cursor).total_seconds()
+                cursor = at
+            status = new_status
+            i += 1
+        seconds[status] += (end - cursor).total_seconds()
+        figures = {"observed_seconds": round((end - start).total_seconds())}
+        for status_name, name in SECONDS_FIELD.items():
+            figures[name] = round(seconds.get(status_name, 0.0))
+        result[day] = figures
+    return result
+
+
+def refresh(
+    component: Component,
+    since: date | None = None,
+    *,
+    page: Page | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Recompute the component's rows from `since` (default: its start date) to today.
+
+    Call inside a transaction that holds the component's row lock (the writers do; beat takes
+    it in `refresh_all`), so a change cannot slip in between reading the log and writing the
+    rows. Returns whether any stored figure changed.
+    """
+    page = page or Page.get()
+    zone = page.zone
+    now = now or timezone.now()
+    today = timezone.localdate(now, zone)
+    first = max(component.counted_from, since) if since else component.counted_from
+    if first > today:
+        return False
+    start, _end = day_bounds(first, zone)
+    log = StatusChange.objects.filter(component=component)
+    before = log.filter(at__lt=start).order_by("-at", "-id").values_list("new_status").first()
+    changes = list(
+        log.filter(at__gte=start).order_by("at", "id").values_list("at", "old_status", "new_status")
+    )
+    if before is not None:
+        initial = before[0]
+    elif changes:
+        initial = changes[0][1]
+    else:
+        initial = component.status
+    timeline = [(at, new) for at, _old, new in changes]
+    figures = tally(initial, timeline, days_between(first, today), zone, now)
+
+    stored = {
+        row[0]: row[1:]
+        for row in DailyUptime.objects.filter(
+            component=component, day__gte=first, time_zone=page.time_zone
+        ).values_list("day", *FIGURE_FIELDS)
+    }
+    rows = [
+        DailyUptime(component=component, day=day, time_zone=page.time_zone, computed_at=now, **f)
+        for day, f in figures.items()
+        if stored.get(day) != tuple(f[name] for name in FIGURE_FIELDS)
+    ]
+    DailyUptime.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["component", "day"],
+        update_fields=["time_zone", "computed_at", *FIGURE_FIELDS],
+    )
+    return bool(rows)
+
+
+@receiver(signals.components_changed, dispatch_uid="uptime.record_changes")
+def record_changes(sender, changes: list[StatusChange], **kwargs) -> None:
+    """Bring the rows of every changed component up to date, from the day of its earliest change
+    (changes can be back-dated). Runs inside the writing transaction, under its row locks."""
+    page = Page.get()
+    earliest: dict[str, date] = {}
+    for change in changes:
+        day = timezone.localdate(change.at, page.zone)
+        earliest[change.component_id] = min(day, earliest.get(change.component_id, day))
+    for component in Component.objects.filter(pk__in=earliest):
+        refresh(component, earliest[component.pk], page=page)
+
+
+def refresh_all(now: datetime | None = None) -> int:
+    """Beat: fill in every component's rows up to now. Returns how many components changed.
+
+    Rows computed for another time zone (the page's was changed) are recomputed from the start.
+    When a figure changed — an outage still running, or a new day — the page version moves, so
+    the cached page shows the new bars.
+    """
+    now = now or timezone.now()
+    page = Page.get()
+    changed = 0
+    for pk in Component.objects.values_list("pk", flat=True):
+        with transaction.atomic():
+            component = Component.objects.select_for_update().filter(pk=pk).first()
+            if component is None:
+                continue  # deleted meanwhile
+            rows = DailyUptime.objects.filter(component=component)
+            rows.exclude(time_zone=page.time_zone).delete()
+            span = rows.aggregate(first=Min("day"), last=Max("day"))
+            complete = span["first"] is not None and span["first"] <= component.counted_from
+            since = span["last"] if complete else None
+            changed += refresh(component, since, page=page, now=now)
+    if changed:
+        with transaction.atomic():
+            pageversion.bump()
+    return changed
+
+
+# Reading -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Seconds over a span of days, and the percentages they give."""
+
+    observed: int = 0
+    major: int = 0
+    partial: int = 0
+    degraded: int = 0
+    maintenance: int = 0
+
+    def __add__(self, other: Totals) -> Totals:
+        return Totals(
+            self.observed + other.observed,
+            self.major + other.major,
+            self.partial + other.partial,
+            self.degraded + other.degraded,
+            self.maintenance + other.maintenance,
+        )
+
+    @classmethod
+    def of(cls, row: DailyUptime) -> Totals:
+        return cls(*row.figures)
+
+    @property
+    def downtime(self) -> float:
+        return self.major + PARTIAL_OUTAGE_WEIGHT * self.partial
+
+    @property
+    def has_data(self) -> bool:
+        return self.observed > 0
+
+    @property
+    def uptime_percentage(self) -> float | None:
+        """Statuspage's figure: maintenance is not downtime."""
+        if not self.observed:
+            return None
+        return round(100 * (1 - self.downtime / self.observed), 2)
+
+    @property
+    def percentage_with_maintenance(self) -> float | None:
+        """The stricter figure: time under maintenance counts as down."""
+        if not self.observed:
+            return None
+        return round(100 * (1 - (self.downtime + self.maintenance) / self.observed), 2)
+
+    @property
+    def downtime_minutes(self) -> int:
+        return -(-round(self.downtime) // 60)  # any downtime shows as at least a minute
+
+    @property
+    def maintenance_minutes(self) -> int:
+        return -(-self.maintenance // 60)
+
+    @property
+    def level(self) -> str:
+        """The bar's colour: the worst thing that happened that day."""
+        if not self.observed:
+            return "none"
+        for status, seconds in (
+            (ComponentStatus.MAJOR_OUTAGE, self.major),
+            (ComponentStatus.PARTIAL_OUTAGE, self.partial),
+            (ComponentStatus.DEGRADED_PERFORMANCE, self.degraded),
+            (ComponentStatus.UNDER_MAINTENANCE, self.maintenance),
+        ):
+            if seconds:
+                return str(status)
+        return str(ComponentStatus.OPERATIONAL)
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    totals: Totals
+    incidents: tuple[str, ...] = ()
+
+
+@dataclass
+class Bars:
+    """A component's last days, oldest first, and the percentage over them."""
+
+    days: list[Day] = field(default_factory=list)
+
+    @property
+    def totals(self) -> Totals:
+        return sum((d.totals for d in self.days), Totals())
+
+
+def _rows(components: Sequence[Component], first: date, last: date, zone_name: str):
+    return DailyUptime.objects.filter(
+        component__in=components, day__gte=first, day__lte=last, time_zone=zone_name
+    )
+
+
+def _incidents_by_day(
+    components: Sequence[Component],
+    first: date,
+    last: date,
+    zone: ZoneInfo,
+    now: datetime,
+    kinds: tuple[str, ...] = (IncidentKind.INCIDENT, IncidentKind.MAINTENANCE),
+) -> dict[tuple[str, date], list[Incident]]:
+    """Incidents (and maintenance) that were under way on each day, per affected component."""
+    start, _ = day_bounds(first, zone)
+    _, end = day_bounds(last, zone)
+    wanted = {c.pk for c in components}
+    incidents = (
+        Incident.objects.filter(kind__in=kinds, started_at__lt=end, components__in=wanted)
+        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=start))
+        .distinct()
+        .order_by("started_at")
+        .prefetch_related(Prefetch("components", queryset=Component.objects.only("id")))
+    )
+    found: dict[tuple[str, date], list[Incident]] = defaultdict(list)
+    for incident in incidents:
+        from_day = max(timezone.localdate(incident.started_at, zone), first)
+        to_day = min(timezone.localdate(incident.resolved_at or now, zone), last)
+        for component in incident.components.all():
+            if component.pk in wanted:
+                for day in days_between(from_day, to_day):
+                    found[(component.pk, day)].append(incident)
+    return found
+
+
+def daily_bars(
+    components: Sequence[Component], *, days: int = BAR_DAYS, now: datetime | None = None
+) -> dict[str, Bars]:
+    """The last `days` days of each component, for the status page (two queries in all)."""
+    page = Page.get()
+    zone = page.zone
+    now = now or timezone.now()
+    today = timezone.localdate(now, zone)
+    first = today - timedelta(days=days - 1)
+    stored = {
+        (row.component_id, row.day): Totals.of(row)
+        for row in _rows(components, first, today, page.time_zone)
+    }
+    incidents = _incidents_by_day(components, first, today, zone, now)
+    bars = {}
+    for component in components:
+        start = component.counted_from
+        bars[component.pk] = Bars(
+            [
+                Day(
+                    day,
+                    stored.get((component.pk, day), Totals()) if day >= start else Totals(),
+                    tuple(i.name for i in incidents.get((component.pk, day), ())),
+                )
+                for day in days_between(first, today)
+            ]
+        )
+    return bars
+
+
+def month_totals(
+    components: Sequence[Component], month: date, *, now: datetime | None = None
+) -> dict[str, Totals]:
+    """Each component's totals over one calendar month (so far, for the current one)."""
+    page = Page.get()
+    first = month.replace(day=1)
+    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    totals: dict[str, Totals] = {c.pk: Totals() for c in components}
+    starts = {c.pk: c.counted_from for c in components}
+    for row in _rows(components, first, last, page.time_zone):
+        if row.day >= starts[row.component_id]:
+            totals[row.component_id] += Totals.of(row)
+    return totals
+
+
+def parse_partial_date(value: str, *, end: bool = False) -> date:
+    """Statuspage's `start`/`end` parameters: "2026", "2026-03" or "2026-03-14".
+
+    A year or month alone means its first day for a start and its last day for an end.
+    """
+    parts = value.strip().split("-")
+    try:
+        numbers = [int(p) for p in parts]
+        if len(numbers) == 3:
+            return date(*numbers)
+        if len(numbers) == 2:
+            year, month = numbers
+            day = calendar.monthrange(year, month)[1] if end else 1
+            return date(year, month, day)
+        if len(numbers) == 1:
+            return date(numbers[0], 12, 31) if end else date(numbers[0], 1, 1)
+    except (ValueError, calendar.IllegalMonthError) as exc:
+        raise ValidationError(
+            _("“%(value)s” is not a date (use 2026, 2026-03 or 2026-03-14)."),
+            params={"value": value},
+        ) from exc
+    raise ValidationError(
+        _("“%(value)s” is not a date (use 2026, 2026-03 or 2026-03-14)."),
+        params={"value": value},
+    )
+
+
+def component_uptime(
+    component: Component,
+    start: date | None = None,
+    end: date | None = None,
+    *,
+    now: datetime | None = None,
+) -> dict:
+    """Statuspage's `ComponentUptime` for the management API's
+    `GET /v1/pages/{page_id}/components/{id}/uptime?start=&end=`.
+
+    `end` defaults to today in the page's time zone (a later one is moved back, with a
+    warning); `start` defaults to 90 days before `end` or the component's start date, whichever
+    is later (an earlier one is moved forward, with a warning). Both days count in full.
+    Raises ValidationError when the end is before the start or the range is longer than six
+    calendar months.
+    """
+    page = Page.get()
+    zone = page.zone
+    now = now or timezone.now()
+    today = timezone.localdate(now, zone)
+    counted_from = component.counted_from
+    warnings: list[str] = []
+    if end is None:
+        end = today
+    elif end > today:
+        end = today
+        warnings.append(END_ADJUSTED)
+    if start is None:
+        start = max(counted_from, end - timedelta(days=BAR_DAYS))
+    if start > today:
+        raise ValidationError({"start": _("The start date is in the future.")})
+    if end < start:
+        raise ValidationError({"end": _("The end date must not be before the start date.")})
+    if end >= start + MAX_RANGE:
+        raise ValidationError({"end": _("The range can be at most six calendar months long.")})
+    if end < counted_from:
+        raise ValidationError(
+            {
+                "end": _("Uptime of this component is counted from %(day)s.")
+                % {"day": counted_from.isoformat()}
+            }
+        )
+    if start < counted_from:
+        start = counted_from
+        warnings.append(START_ADJUSTED)
+
+    totals = sum(
+        (Totals.of(row) for row in _rows([component], start, end, page.time_zone)), Totals()
+    )
+    incidents = _incidents_by_day([component], start, end, zone, now, (IncidentKind.INCIDENT,))
+    related = list(dict.fromkeys(i.pk for found in incidents.values() for i in found))
+    with translation.override(settings.LANGUAGE_CODE):  # the API's language, as elsewhere
+        name = str(component.name)
+    percentage = totals.uptime_percentage
+    return {
+        "range_start": start.isoformat(),
+        "range_end": end.isoformat(),
+        "uptime_percentage": 100.0 if percentage is None else percentage,
+        "major_outage": totals.major,
+        "partial_outage": totals.partial,
+        "warnings": warnings,
+        "id": component.pk,
+        "name": name,
+        "related_events": [{"id": pk} for pk in related],
+    }
