@@ -238,7 +238,45 @@ PAGE_VERSION_RECHECK_SECONDS = env_float("PAGE_VERSION_RECHECK_SECONDS", 1.0, mi
 FORMAT_MODULE_PATH = ["statuspage.formats"]
 
 # --- Management and public API (statuspage/api) ---
-REST_FRAMEWORK: dict = {}
+# Requests per API key over a rolling minute. Statuspage allows 60; ours is higher because
+# Terraform plans issue one GET per resource.
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 600, minimum=1)
+# 429 by default; 420 for clients written before Statuspage moved to 429.
+API_RATE_LIMIT_STATUS = int(env_choice("API_RATE_LIMIT_STATUS", "429", ("429", "420")))
+INSTALLED_APPS.append("drf_spectacular_sidecar")  # Swagger UI from our static files, no CDN
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["statuspage.api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["statuspage.api.authentication.KeyScopes"],
+    "DEFAULT_THROTTLE_CLASSES": ["statuspage.api.throttling.KeyRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": [
+        "statuspage.api.parsers.StatuspageJSONParser",
+        "statuspage.api.parsers.BracketFormParser",
+        "statuspage.api.parsers.SniffingParser",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "statuspage.api.errors.handle_exception",
+    "DEFAULT_SCHEMA_CLASS": "statuspage.api.schema.ManagementSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Statuspage-compatible management API",
+    "DESCRIPTION": (
+        "Atlassian Statuspage's manage API (v1): tools written for api.statuspage.io work "
+        "after changing their base URL. Authenticate with `Authorization: OAuth <key>`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["statuspage.api.schema.canonical_paths"],
+    "COMPONENT_SPLIT_PATCH": False,
+    "ENUM_NAME_OVERRIDES": {
+        "ComponentStatusEnum": "statuspage.status.models.ComponentStatus",
+        "IncidentStatusEnum": "statuspage.status.models.IncidentStatus",
+        "ImpactEnum": "statuspage.status.models.Impact",
+        "CauseEnum": "statuspage.status.models.Cause",
+    },
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 # --- end of API settings ---
 
 # --- Maintenance automation, uptime, widget (statuspage/status, statuspage/public) ---

@@ -32,6 +32,7 @@ from statuspage.status.models import (
     Incident,
     IncidentKind,
     IncidentStatus,
+    IncidentTemplate,
     IncidentUpdate,
     Page,
     RecurringMaintenance,
@@ -615,3 +616,71 @@ def save_self_help_topic(topic: SelfHelpTopic) -> SelfHelpTopic:
 def delete_self_help_topic(topic: SelfHelpTopic) -> None:
     topic.delete()
     pageversion.bump()
+
+
+@transaction.atomic
+def apply_incident_components(
+    incident: Incident,
+    component_statuses: ComponentStatuses | None = None,
+    *,
+    affected: Iterable[Component] = (),
+    author: User = None,
+    at: datetime | None = None,
+    cause: str = StatusChangeCause.OPERATOR,
+) -> Incident:
+    """Change components as part of an incident without writing a new update.
+
+    For the API's incident PATCH that carries components but no new status or message.
+    `affected` components join the incident; `component_statuses` are applied and logged
+    against the incident's latest update, and added to that update's affected_components, so
+    the incident's impact and history account for them. Nothing is sent: no message was
+    written. Statuses, log, affected set, impact and the version bump commit together.
+    """
+    component_statuses = dict(component_statuses or {})
+    _check_statuses(component_statuses)
+    at = at or timezone.now()
+    locked = Incident.objects.select_for_update().get(pk=incident.pk)
+    locked.components.add(*component_statuses, *affected)
+    if component_statuses:
+        latest = locked.updates.first()  # newest first
+        transitions = apply_component_statuses(
+            component_statuses, cause=cause, at=at, actor=_actor(author), update=latest
+        )
+        if latest is not None:
+            entries = {entry["code"]: entry for entry in latest.affected_components or []}
+            with translation.override(settings.LANGUAGE_CODE):  # as _write_update names them
+                for component, old, new in transitions:
+                    entry = entries.setdefault(
+                        component.pk,
+                        {"code": component.pk, "name": component.display_name, "old_status": old},
+                    )
+                    entry["new_status"] = new
+            latest.affected_components = list(entries.values())
+            latest.save(update_fields=["affected_components"])
+    _recompute_impact(locked)
+    locked.updated_at = at
+    locked.save(update_fields=["impact", "updated_at"])
+    pageversion.bump()
+    incident.refresh_from_db()
+    return incident
+
+
+@transaction.atomic
+def save_template(
+    template: IncidentTemplate, components: Iterable[Component] | None = None
+) -> IncidentTemplate:
+    """Create or edit an incident template; `components`, when given, become exactly its own.
+
+    Templates are not shown on the public page, so the page version does not move.
+    """
+    template.full_clean(exclude=["components"])
+    template.save()
+    if components is not None:
+        template.components.set(list(components))
+    return template
+
+
+@transaction.atomic
+def delete_template(template: IncidentTemplate) -> None:
+    """Delete a template; incidents opened from it keep what they copied."""
+    template.delete()

@@ -1,0 +1,124 @@
+"""Every error as Statuspage's clients read it: `{"error": "<text>"}`.
+
+The clients disagree on where they look (`error` as a string, then `message`, then `errors`), so
+each body carries the text under `error` and `message`, and a validation failure adds the
+field tree under `errors`. Invalid input is 422, as Statuspage answers; a rate limit is 429, or
+420 for clients written before Statuspage moved to 429 (API_RATE_LIMIT_STATUS).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+# Statuspage's exact 401 body, which clients and their tests compare against; kept in English
+# like the other protocol strings in our JSON.
+NOT_AUTHENTICATED = "Could not authenticate"
+NOT_FOUND = _("The requested resource could not be found.")
+
+
+class Unprocessable(exceptions.ValidationError):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+
+
+class BadRequest(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = _("The request is malformed.")
+    default_code = "bad_request"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+
+    def __init__(self) -> None:
+        super().__init__(
+            _("The request body is larger than %(limit)d bytes.")
+            % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+        )
+
+
+def field_errors(detail: object, prefix: str = "") -> dict[str, list[str]]:
+    """Flatten DRF's nested error detail into {"field.sub": ["message", ...]}."""
+    if isinstance(detail, Mapping):
+        flat: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            for field, messages in field_errors(value, name).items():
+                flat.setdefault(field, []).extend(messages)
+        return flat
+    if isinstance(detail, list | tuple):
+        if all(not isinstance(item, Mapping | list | tuple) for item in detail):
+            return {prefix or "base": [str(item) for item in detail]}
+        flat = {}
+        for index, item in enumerate(detail):
+            for field, messages in field_errors(item, f"{prefix}.{index}").items():
+                flat.setdefault(field, []).extend(messages)
+        return flat
+    return {prefix or "base": [str(detail)]}
+
+
+def summary(errors: dict[str, list[str]]) -> str:
+    return "; ".join(
+        message if field in ("base", "non_field_errors") else f"{field}: {message}"
+        for field, messages in errors.items()
+        for message in messages
+    )
+
+
+def _from_django(exc: Exception) -> Exception:
+    if isinstance(exc, Http404):
+        return exceptions.NotFound(NOT_FOUND)
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied()
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge()
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        return Unprocessable(detail)
+    return exc
+
+
+def _body(message: str, **extra: object) -> dict:
+    return {"error": message, "message": message, **extra}
+
+
+def handle_exception(exc: Exception, context: dict) -> Response | None:
+    """DRF's EXCEPTION_HANDLER. Anything that is not an API error stays a 500 (and is logged)."""
+    exc = _from_django(exc)
+    if not isinstance(exc, exceptions.APIException):
+        return None
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        auth_header = getattr(exc, "auth_header", None)
+        headers = {"WWW-Authenticate": auth_header} if auth_header else {}
+        return Response({"error": NOT_AUTHENTICATED}, status=exc.status_code, headers=headers)
+    if isinstance(exc, exceptions.Throttled):
+        wait = max(1, round(exc.wait or 1))
+        message = _("Rate limit exceeded. Try again in %(seconds)d seconds.") % {"seconds": wait}
+        return Response(
+            _body(str(message)),
+            status=settings.API_RATE_LIMIT_STATUS,
+            headers={"Retry-After": str(wait)},
+        )
+    if isinstance(exc, exceptions.ValidationError):
+        errors = field_errors(exc.detail)
+        return Response(
+            _body(summary(errors), errors=errors), status=status.HTTP_422_UNPROCESSABLE_ENTITY
+        )
+    detail = exc.detail
+    message = summary(field_errors(detail)) if isinstance(detail, list | dict) else str(detail)
+    return Response(_body(message), status=exc.status_code)
+
+
+def not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+    """Unknown paths under /api/v2 and /v1 answer in JSON, as the rest of the API does."""
+    message = str(NOT_FOUND)
+    return JsonResponse({"error": message, "message": message}, status=404)

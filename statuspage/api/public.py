@@ -1,0 +1,135 @@
+"""Statuspage's public API, `/api/v2/*.json`: what widgets, exporters and bots read.
+
+Every view is served from the page-version response cache, like the HTML page: it is rendered
+once per change, in the default language, and an unchanged page costs no database query. Lists
+of incidents and maintenance hold at most the 50 most recent, newest first, as Statuspage's do.
+Announcements are incidents here (their impact is none).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_safe
+
+from statuspage.api.representations import (
+    ComponentSerializer,
+    IncidentSerializer,
+    MaintenanceSerializer,
+    PageSerializer,
+    all_component_rows,
+    page_status,
+)
+from statuspage.public.cache import cached
+from statuspage.status.models import Incident, IncidentKind, IncidentStatus, Page
+
+LIST_LIMIT = 50
+S = IncidentStatus
+
+
+def _respond(page: Page, **sections: object) -> JsonResponse:
+    body = {"page": PageSerializer(page, context={"page": page}).data, **sections}
+    response = JsonResponse(
+        body,
+        content_type="application/json; charset=utf-8",
+        json_dumps_params={"ensure_ascii": False, "separators": (",", ":")},
+    )
+    response.modified = page.updated_at.timestamp()
+    return response
+
+
+def _components(page: Page, rows: list) -> list:
+    return ComponentSerializer(rows, many=True, context={"page": page}).data
+
+
+def _incidents(page: Page, incidents: Iterable[Incident]) -> list:
+    return IncidentSerializer(incidents, many=True, context={"page": page}).data
+
+
+def _maintenances(page: Page, maintenances: Iterable[Incident]) -> list:
+    return MaintenanceSerializer(maintenances, many=True, context={"page": page}).data
+
+
+def _public_incidents():
+    return Incident.objects.public_incidents().with_details()
+
+
+def _maintenance():
+    return Incident.objects.maintenances().with_details()
+
+
+@require_safe
+@cached(per_language=False)
+def summary(request: HttpRequest) -> JsonResponse:
+    page = Page.get()
+    rows = all_component_rows()
+    unresolved = list(_public_incidents().open())
+    maintenance = list(_maintenance().filter(status__in=(S.SCHEDULED, S.IN_PROGRESS, S.VERIFYING)))
+    return _respond(
+        page,
+        components=_components(page, rows),
+        incidents=_incidents(page, unresolved),
+        scheduled_maintenances=_maintenances(page, maintenance),
+        status=page_status(rows, [i for i in unresolved if i.kind == IncidentKind.INCIDENT]),
+    )
+
+
+@require_safe
+@cached(per_language=False)
+def status(request: HttpRequest) -> JsonResponse:
+    page = Page.get()
+    unresolved = list(Incident.objects.unresolved_incidents())
+    return _respond(page, status=page_status(all_component_rows(), unresolved))
+
+
+@require_safe
+@cached(per_language=False)
+def components(request: HttpRequest) -> JsonResponse:
+    page = Page.get()
+    return _respond(page, components=_components(page, all_component_rows()))
+
+
+@require_safe
+@cached(per_language=False)
+def incidents(request: HttpRequest) -> JsonResponse:
+    page = Page.get()
+    return _respond(page, incidents=_incidents(page, _public_incidents()[:LIST_LIMIT]))
+
+
+@require_safe
+@cached(per_language=False)
+def unresolved_incidents(request: HttpRequest) -> JsonResponse:
+    page = Page.get()
+    return _respond(page, incidents=_incidents(page, _public_incidents().open()[:LIST_LIMIT]))
+
+
+@require_safe
+@cached(per_language=False)
+def resolved_incidents(request: HttpRequest) -> JsonResponse:
+    page = Page.get()
+    resolved = _public_incidents().filter(status__in=(S.RESOLVED, S.POSTMORTEM))
+    return _respond(page, incidents=_incidents(page, resolved[:LIST_LIMIT]))
+
+
+@require_safe
+@cached(per_language=False)
+def scheduled_maintenances(request: HttpRequest) -> JsonResponse:
+    page = Page.get()
+    return _respond(page, scheduled_maintenances=_maintenances(page, _maintenance()[:LIST_LIMIT]))
+
+
+@require_safe
+@cached(per_language=False)
+def upcoming_maintenances(request: HttpRequest) -> JsonResponse:
+    page = Page.get()
+    upcoming = _maintenance().filter(status=S.SCHEDULED)
+    return _respond(page, scheduled_maintenances=_maintenances(page, upcoming[:LIST_LIMIT]))
+
+
+@require_safe
+@cached(per_language=False)
+def active_maintenances(request: HttpRequest) -> JsonResponse:
+    page = Page.get()
+    active = _maintenance().filter(status__in=(S.IN_PROGRESS, S.VERIFYING))
+    return _respond(page, scheduled_maintenances=_maintenances(page, active[:LIST_LIMIT]))

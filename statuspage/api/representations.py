@@ -1,0 +1,372 @@
+"""What our objects look like in JSON, as Statuspage's clients expect them.
+
+The public API (/api/v2) uses the base shapes here, key for key as the reference lists them.
+The management API (/v1) extends them with the keys its spec adds. Every serializer needs the
+page in its context (`{"page": page}`): its id is every object's page_id, and its time zone is
+the offset of every timestamp.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db.models import Max
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from statuspage.api.fields import BOOLEAN, NULL_TEXT, Constant, OptionalText, PageId, Timestamp
+from statuspage.status.models import (
+    Component,
+    ComponentGroup,
+    ComponentStatus,
+    Impact,
+    Incident,
+    IncidentStatus,
+    Page,
+)
+from statuspage.status.rollup import page_indicator, worst_status
+
+INCIDENT_STATUSES = ("investigating", "identified", "monitoring", "resolved", "postmortem")
+MAINTENANCE_STATUSES = ("scheduled", "in_progress", "verifying", "completed")
+
+
+@dataclass
+class GroupRow:
+    """A component group as Statuspage lists it: a component row with `group: true`."""
+
+    id: str
+    name: str
+    description: str
+    position: int
+    created_at: datetime
+    updated_at: datetime
+    status: str
+    components: list[str] = field(default_factory=list)
+    showcase: bool = False
+    start_date: date | None = None
+    group_id: str | None = None
+    only_show_if_degraded: bool = False
+    is_group: bool = True
+
+    @classmethod
+    def of(cls, group: ComponentGroup, members: list[Component]) -> GroupRow:
+        return cls(
+            id=group.id,
+            name=str(group.name),
+            description=str(group.description or ""),
+            position=group.position,
+            created_at=group.created_at,
+            updated_at=group.updated_at,
+            status=worst_status(c.status for c in members),
+            components=[c.id for c in members],
+        )
+
+
+def component_rows(
+    components: list[Component], groups: list[ComponentGroup]
+) -> list[Component | GroupRow]:
+    """Every component and group in page order: top-level rows by position, each group
+    followed by its members."""
+    members: dict[str, list[Component]] = {g.id: [] for g in groups}
+    singles = []
+    for component in components:
+        if component.group_id in members:
+            members[component.group_id].append(component)
+        else:
+            singles.append(component)
+    tops: list[tuple[int, datetime, list[Component | GroupRow]]] = [
+        (g.position, g.created_at, [GroupRow.of(g, members[g.id]), *members[g.id]]) for g in groups
+    ]
+    tops += [(c.position, c.created_at, [c]) for c in singles]
+    tops.sort(key=lambda top: (top[0], top[1]))
+    return [row for _, _, rows in tops for row in rows]
+
+
+def all_component_rows() -> list[Component | GroupRow]:
+    return component_rows(list(Component.objects.all()), list(ComponentGroup.objects.all()))
+
+
+def next_position() -> int:
+    """A position after every component and group, for something new to appear last."""
+    highest = [
+        Component.objects.aggregate(m=Max("position"))["m"],
+        ComponentGroup.objects.aggregate(m=Max("position"))["m"],
+    ]
+    return max((h for h in highest if h is not None), default=-1) + 1
+
+
+@extend_schema_field(BOOLEAN)
+class GroupFlag(serializers.Field):
+    def __init__(self) -> None:
+        super().__init__(read_only=True, source="*")
+
+    def to_representation(self, value: object) -> bool:
+        return isinstance(value, GroupRow)
+
+
+class ComponentSerializer(serializers.Serializer):
+    id = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(choices=ComponentStatus.choices, read_only=True)
+    created_at = Timestamp(read_only=True)
+    updated_at = Timestamp(read_only=True)
+    position = serializers.IntegerField(read_only=True)
+    description = OptionalText(read_only=True)
+    showcase = serializers.BooleanField(read_only=True)
+    start_date = serializers.DateField(read_only=True, allow_null=True)
+    group_id = serializers.CharField(read_only=True, allow_null=True)
+    page_id = PageId()
+    group = GroupFlag()
+    only_show_if_degraded = serializers.BooleanField(read_only=True)
+    # Only group rows carry it (a component has no `components` attribute, so DRF skips it).
+    components = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="Group rows only: member ids."
+    )
+
+
+class AffectedComponentSerializer(serializers.Serializer):
+    code = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    old_status = serializers.ChoiceField(choices=ComponentStatus.choices, read_only=True)
+    new_status = serializers.ChoiceField(choices=ComponentStatus.choices, read_only=True)
+
+
+class IncidentUpdateSerializer(serializers.Serializer):
+    id = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(choices=IncidentStatus.choices, read_only=True)
+    body = serializers.CharField(read_only=True)
+    incident_id = serializers.CharField(read_only=True)
+    created_at = Timestamp(read_only=True)
+    updated_at = Timestamp(read_only=True)
+    display_at = Timestamp(read_only=True)
+    affected_components = AffectedComponentSerializer(many=True, read_only=True, allow_null=True)
+    deliver_notifications = serializers.BooleanField(read_only=True)
+    custom_tweet = Constant(None, NULL_TEXT)
+    tweet_id = Constant(None, NULL_TEXT)
+
+
+class IncidentSerializer(serializers.Serializer):
+    """An incident (or an announcement, which Statuspage's clients know as an incident)."""
+
+    id = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(choices=IncidentStatus.choices, read_only=True)
+    created_at = Timestamp(read_only=True)
+    updated_at = Timestamp(read_only=True)
+    monitoring_at = Timestamp(read_only=True, allow_null=True)
+    resolved_at = Timestamp(read_only=True, allow_null=True)
+    impact = serializers.ChoiceField(choices=Impact.choices, read_only=True)
+    shortlink = serializers.CharField(read_only=True)
+    started_at = Timestamp(read_only=True, allow_null=True)
+    page_id = PageId()
+    incident_updates = IncidentUpdateSerializer(many=True, read_only=True, source="updates.all")
+    components = ComponentSerializer(many=True, read_only=True, source="components.all")
+
+
+class MaintenanceSerializer(IncidentSerializer):
+    scheduled_for = Timestamp(read_only=True, allow_null=True)
+    scheduled_until = Timestamp(read_only=True, allow_null=True)
+
+
+class PageSerializer(serializers.Serializer):
+    id = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    url = serializers.CharField(read_only=True)
+    time_zone = serializers.CharField(read_only=True)
+    updated_at = Timestamp(read_only=True)
+
+
+def page_status(components: list[Component | GroupRow], unresolved: list[Incident]) -> dict:
+    """The roll-up over non-group components, as {indicator, description}."""
+    indicator = page_indicator(
+        [c.status for c in components if not isinstance(c, GroupRow)],
+        [i.impact for i in unresolved],
+    )
+    return {"indicator": indicator.indicator, "description": indicator.description}
+
+
+class StatusSerializer(serializers.Serializer):
+    indicator = serializers.ChoiceField(choices=Impact.choices, read_only=True)
+    description = serializers.CharField(read_only=True)
+
+
+def context_for(page: Page) -> dict:
+    return {"page": page}
+
+
+# --- The management API (/v1): the same objects with the keys its spec adds. ---
+
+
+class ManagedComponentSerializer(ComponentSerializer):
+    automation_email = Constant(None, NULL_TEXT)
+
+
+class ComponentGroupSerializer(serializers.Serializer):
+    id = serializers.CharField(read_only=True)
+    page_id = PageId()
+    name = serializers.CharField(read_only=True)
+    description = OptionalText(read_only=True)
+    components = serializers.SerializerMethodField()
+    position = serializers.IntegerField(read_only=True)
+    created_at = Timestamp(read_only=True)
+    updated_at = Timestamp(read_only=True)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_components(self, group: ComponentGroup) -> list[str]:
+        return [c.id for c in group.components.all()]
+
+
+class ManagedIncidentUpdateSerializer(IncidentUpdateSerializer):
+    wants_twitter_update = Constant(False, BOOLEAN)
+    twitter_updated_at = Constant(None, NULL_TEXT)
+
+
+class ManagedIncidentSerializer(serializers.Serializer):
+    id = serializers.CharField(read_only=True)
+    page_id = PageId()
+    name = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(choices=IncidentStatus.choices, read_only=True)
+    impact = serializers.ChoiceField(choices=Impact.choices, read_only=True)
+    impact_override = OptionalText(read_only=True)
+    shortlink = serializers.CharField(read_only=True)
+    backfilled = Constant(False, BOOLEAN)
+    created_at = Timestamp(read_only=True)
+    updated_at = Timestamp(read_only=True)
+    started_at = Timestamp(read_only=True, allow_null=True)
+    monitoring_at = Timestamp(read_only=True, allow_null=True)
+    resolved_at = Timestamp(read_only=True, allow_null=True)
+    scheduled_for = Timestamp(read_only=True, allow_null=True)
+    scheduled_until = Timestamp(read_only=True, allow_null=True)
+    scheduled_remind_prior = serializers.BooleanField(read_only=True)
+    scheduled_reminded_at = Timestamp(read_only=True, allow_null=True)
+    scheduled_auto_in_progress = serializers.BooleanField(read_only=True)
+    scheduled_auto_completed = serializers.BooleanField(read_only=True)
+    # Statuspage's separate switches for what our automatic transitions always do.
+    auto_transition_to_maintenance_state = serializers.BooleanField(
+        read_only=True, source="scheduled_auto_in_progress"
+    )
+    auto_transition_to_operational_state = serializers.BooleanField(
+        read_only=True, source="scheduled_auto_completed"
+    )
+    metadata = serializers.DictField(read_only=True)
+    postmortem_body = OptionalText(read_only=True)
+    postmortem_body_last_updated_at = Timestamp(
+        read_only=True, allow_null=True, source="postmortem_draft_updated_at"
+    )
+    postmortem_ignored = Constant(False, BOOLEAN)
+    postmortem_notified_subscribers = serializers.BooleanField(
+        read_only=True, source="postmortem_notify_subscribers"
+    )
+    postmortem_notified_twitter = Constant(False, BOOLEAN)
+    postmortem_published_at = Timestamp(read_only=True, allow_null=True)
+    # Ours, beyond Statuspage: what visitors see next to the incident.
+    kind = serializers.CharField(read_only=True)
+    cause = OptionalText(read_only=True)
+    alternative_channel = OptionalText(read_only=True)
+    expected_recovery_at = Timestamp(read_only=True, allow_null=True)
+    component_ids = serializers.SerializerMethodField()
+    components = ManagedComponentSerializer(many=True, read_only=True, source="components.all")
+    incident_updates = ManagedIncidentUpdateSerializer(
+        many=True, read_only=True, source="updates.all"
+    )
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_component_ids(self, incident: Incident) -> list[str]:
+        return [c.id for c in incident.components.all()]
+
+
+class PostmortemSerializer(serializers.Serializer):
+    preview_key = Constant(None, NULL_TEXT)
+    body = OptionalText(read_only=True, source="postmortem_body")
+    body_updated_at = Timestamp(read_only=True, allow_null=True, source="postmortem_published_at")
+    body_draft = OptionalText(read_only=True, source="postmortem_body_draft")
+    body_draft_updated_at = Timestamp(
+        read_only=True, allow_null=True, source="postmortem_draft_updated_at"
+    )
+    published_at = Timestamp(read_only=True, allow_null=True, source="postmortem_published_at")
+    notify_subscribers = serializers.BooleanField(
+        read_only=True, source="postmortem_notify_subscribers"
+    )
+    notify_twitter = Constant(False, BOOLEAN)
+    custom_tweet = Constant(None, NULL_TEXT)
+    created_at = Timestamp(read_only=True, allow_null=True, source="postmortem_draft_updated_at")
+    updated_at = Timestamp(read_only=True)
+
+
+class IncidentTemplateSerializer(serializers.Serializer):
+    id = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    body = serializers.CharField(read_only=True)
+    group_id = Constant(None, NULL_TEXT)
+    update_status = serializers.ChoiceField(choices=IncidentStatus.choices, read_only=True)
+    should_tweet = Constant(False, BOOLEAN)
+    should_send_notifications = serializers.BooleanField(read_only=True)
+    component_ids = serializers.SerializerMethodField()
+    components = ManagedComponentSerializer(many=True, read_only=True, source="components.all")
+    created_at = Timestamp(read_only=True)
+    updated_at = Timestamp(read_only=True)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_component_ids(self, template) -> list[str]:
+        return [c.id for c in template.components.all()]
+
+
+class ManagedPageSerializer(serializers.Serializer):
+    """Statuspage's page object. Only name, time_zone and url (the product's own site) are
+    ours to change; the other keys describe fixed behaviour of this installation."""
+
+    id = serializers.CharField(read_only=True)
+    created_at = Constant(None, NULL_TEXT)
+    updated_at = Timestamp(read_only=True)
+    name = serializers.CharField(read_only=True)
+    page_description = Constant(None, NULL_TEXT)
+    headline = Constant(None, NULL_TEXT)
+    branding = Constant("basic", {"type": "string"})
+    subdomain = Constant(None, NULL_TEXT)
+    domain = serializers.SerializerMethodField()
+    url = OptionalText(read_only=True, source="homepage_url")
+    support_url = Constant(None, NULL_TEXT)
+    hidden_from_search = Constant(False, BOOLEAN)
+    allow_page_subscribers = Constant(True, BOOLEAN)
+    allow_incident_subscribers = Constant(True, BOOLEAN)
+    allow_email_subscribers = Constant(True, BOOLEAN)
+    allow_sms_subscribers = Constant(False, BOOLEAN)
+    allow_rss_atom_feeds = Constant(True, BOOLEAN)
+    allow_webhook_subscribers = Constant(True, BOOLEAN)
+    notifications_from_email = serializers.SerializerMethodField()
+    notifications_email_footer = Constant(None, NULL_TEXT)
+    activity_score = Constant(0, {"type": "integer"})
+    twitter_username = Constant(None, NULL_TEXT)
+    viewers_must_be_team_members = Constant(False, BOOLEAN)
+    ip_restrictions = Constant(None, NULL_TEXT)
+    city = Constant(None, NULL_TEXT)
+    state = Constant(None, NULL_TEXT)
+    country = Constant(None, NULL_TEXT)
+    time_zone = serializers.CharField(read_only=True)
+    css_body_background_color = Constant(None, NULL_TEXT)
+    css_font_color = Constant(None, NULL_TEXT)
+    css_light_font_color = Constant(None, NULL_TEXT)
+    css_greens = Constant(None, NULL_TEXT)
+    css_yellows = Constant(None, NULL_TEXT)
+    css_oranges = Constant(None, NULL_TEXT)
+    css_blues = Constant(None, NULL_TEXT)
+    css_reds = Constant(None, NULL_TEXT)
+    css_border_color = Constant(None, NULL_TEXT)
+    css_graph_color = Constant(None, NULL_TEXT)
+    css_link_color = Constant(None, NULL_TEXT)
+    css_no_data = Constant(None, NULL_TEXT)
+    favicon_logo = Constant(None, NULL_TEXT)
+    transactional_logo = Constant(None, NULL_TEXT)
+    hero_cover = Constant(None, NULL_TEXT)
+    email_logo = Constant(None, NULL_TEXT)
+    twitter_logo = Constant(None, NULL_TEXT)
+
+    def get_domain(self, page: Page) -> str:
+        return urlsplit(settings.PUBLIC_URL).netloc
+
+    def get_notifications_from_email(self, page: Page) -> str:
+        return settings.DEFAULT_FROM_EMAIL

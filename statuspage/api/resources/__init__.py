@@ -1,0 +1,1 @@
+"""One module per management API resource: its input serializer and its views."""

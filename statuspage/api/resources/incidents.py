@@ -1,0 +1,319 @@
+"""Incidents and scheduled maintenance: `/v1/pages/{page_id}/incidents…`.
+
+Statuspage has one resource for both: a status of scheduled, in_progress, verifying or completed
+(or a `scheduled_for` with no status) makes a maintenance. Creating posts the first update;
+PATCH changes the incident's own fields, and posts a new update when it brings a new status
+or a message, as Statuspage does. Components arrive as `{id: status}` (`components`) and
+`component_ids` (affected, status unchanged). Every write is one service call or one
+transaction of them, so the page, the status log and the notifications follow exactly as they
+do for the admin.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from statuspage.api.base import (
+    ERRORS,
+    PAGINATION_PARAMETERS,
+    ManagementView,
+    Pagination,
+    wrapped,
+)
+from statuspage.api.fields import ComponentRefs, ComponentStatusMap, Flag, Text, Timestamp
+from statuspage.api.representations import ManagedIncidentSerializer
+from statuspage.status import services
+from statuspage.status.models import (
+    CLOSED_STATUSES,
+    FIRST_STATUS_BY_KIND,
+    STATUSES_BY_KIND,
+    Cause,
+    Component,
+    Impact,
+    Incident,
+    IncidentKind,
+    IncidentStatus,
+    StatusChangeCause,
+)
+
+S = IncidentStatus
+MAINTENANCE_STATUSES = STATUSES_BY_KIND[IncidentKind.MAINTENANCE]
+
+# The incident's own fields, changed without posting an update.
+OWN_FIELDS = (
+    "name",
+    "impact_override",
+    "scheduled_for",
+    "scheduled_until",
+    "scheduled_remind_prior",
+    "scheduled_auto_in_progress",
+    "scheduled_auto_completed",
+    "metadata",
+    "cause",
+    "alternative_channel",
+    "expected_recovery_at",
+)
+# Older clients' names for our fields.
+ALIASES = {"message": "body", "scheduled_auto_transition": "scheduled_auto_in_progress"}
+
+
+def default_body(status: str) -> str:
+    """The message of an update created without one (Statuspage only requires a name)."""
+    return {
+        S.INVESTIGATING: _("We are investigating this issue."),
+        S.IDENTIFIED: _("The issue has been identified and a fix is being implemented."),
+        S.MONITORING: _("A fix has been implemented and we are monitoring the results."),
+        S.RESOLVED: _("This incident has been resolved."),
+        S.POSTMORTEM: _("This incident has been resolved."),
+        S.SCHEDULED: _("This maintenance has been scheduled."),
+        S.IN_PROGRESS: _("The scheduled maintenance is in progress."),
+        S.VERIFYING: _("The maintenance work is done and is being verified."),
+        S.COMPLETED: _("The scheduled maintenance has been completed."),
+    }[status]
+
+
+class IncidentInput(serializers.Serializer):
+    name = Text(max_length=255)
+    status = serializers.ChoiceField(choices=IncidentStatus.choices, required=False)
+    impact_override = serializers.ChoiceField(
+        choices=[*Impact.choices, ("", "")], allow_null=True, required=False
+    )
+    body = Text(
+        max_length=25000,
+        allow_blank=True,
+        required=False,
+        help_text="The message of the update this request posts (`message` is accepted too).",
+    )
+    deliver_notifications = Flag(required=False, help_text="Notify subscribers (default true).")
+    components = ComponentStatusMap(
+        required=False, help_text="Statuses to set: {component id: status}."
+    )
+    component_ids = ComponentRefs(required=False, help_text="Components affected.")
+    scheduled_for = Timestamp(allow_null=True, required=False)
+    scheduled_until = Timestamp(allow_null=True, required=False)
+    scheduled_remind_prior = Flag(required=False)
+    scheduled_auto_in_progress = Flag(required=False)
+    scheduled_auto_completed = Flag(required=False)
+    metadata = serializers.DictField(
+        child=serializers.DictField(),
+        required=False,
+        help_text='Every top-level value is an object, e.g. {"jira": {"issue_id": "OPS-1"}}.',
+    )
+    backfilled = Flag(required=False)
+    cause = serializers.ChoiceField(choices=[*Cause.choices, ("", "")], required=False)
+    alternative_channel = Text(allow_blank=True, max_length=2000, required=False)
+    expected_recovery_at = Timestamp(allow_null=True, required=False)
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if isinstance(data, dict):
+            data = dict(data)
+            for old, new in ALIASES.items():
+                if old in data and new not in data:
+                    data[new] = data.pop(old)
+        return super().to_internal_value(data)
+
+    def validate_backfilled(self, value: bool) -> bool:
+        if value:
+            raise serializers.ValidationError(
+                gettext_lazy("Backfilled incidents are not supported: post it as it happens.")
+            )
+        return value
+
+
+def _split(data: dict) -> tuple[dict[Component, str], list[Component]]:
+    """(statuses to set, components only affected) from `components` and `component_ids`."""
+    statuses = {c: s for c, s in data.get("components", {}).items() if s}
+    affected = [c for c, s in data.get("components", {}).items() if not s]
+    affected += data.get("component_ids", [])
+    return statuses, affected
+
+
+def _set_own_fields(incident: Incident, data: dict) -> bool:
+    changed = False
+    for name in OWN_FIELDS:
+        if name in data:
+            value = data[name]
+            if name in ("impact_override", "cause", "alternative_channel"):
+                value = value or ""
+            setattr(incident, name, value)
+            changed = True
+    return changed
+
+
+def open_incident(data: dict, author) -> Incident:
+    """Create an incident or maintenance from validated input, with its first update."""
+    status = data.get("status")
+    maintenance = status in MAINTENANCE_STATUSES or (status is None and data.get("scheduled_for"))
+    kind = IncidentKind.MAINTENANCE if maintenance else IncidentKind.INCIDENT
+    status = status or FIRST_STATUS_BY_KIND[kind]
+    incident = Incident(kind=kind, status=status)
+    _set_own_fields(incident, data)
+    statuses, affected = _split(data)
+    return services.open_incident(
+        incident,
+        body=data.get("body") or default_body(status),
+        component_statuses=statuses,
+        affected=affected,
+        notify=data.get("deliver_notifications", True),
+        author=author,
+        cause=StatusChangeCause.API,
+    )
+
+
+@transaction.atomic
+def change_incident(incident: Incident, data: dict, author) -> Incident:
+    """Apply a PATCH: own fields, then a new update if it brings a new status or a message,
+    else just its component changes. All of it commits together or not at all."""
+    if _set_own_fields(incident, data):
+        services.save_incident(incident)
+    statuses, affected = _split(data)
+    status = data.get("status") or incident.status
+    body = data.get("body", "")
+    if body.strip() or status != incident.status:
+        services.post_update(
+            incident,
+            status=status,
+            body=body or default_body(status),
+            component_statuses=statuses,
+            notify=data.get("deliver_notifications", True),
+            reopen=incident.is_closed and status not in CLOSED_STATUSES,
+            author=author,
+            cause=StatusChangeCause.API,
+        )
+        statuses = {}
+    if statuses or affected:
+        services.apply_incident_components(
+            incident, statuses, affected=affected, author=author, cause=StatusChangeCause.API
+        )
+    return incident
+
+
+def _details(incident_id: str) -> Incident:
+    return get_object_or_404(Incident.objects.with_details(), pk=incident_id)
+
+
+class IncidentList(ManagementView):
+    envelope = "incident"
+
+    @extend_schema(
+        operation_id="listIncidents",
+        parameters=[
+            OpenApiParameter(
+                "q", str, description="Search in names, statuses, updates and postmortems."
+            ),
+            *PAGINATION_PARAMETERS,
+        ],
+        responses={200: ManagedIncidentSerializer(many=True), **ERRORS},
+    )
+    def get(self, request: Request, page_id: str) -> Response:
+        incidents = Incident.objects.with_details()
+        query = request.query_params.get("q", "").strip()
+        if query:
+            incidents = incidents.filter(
+                Q(name__icontains=query)
+                | Q(status__icontains=query)
+                | Q(postmortem_body__icontains=query)
+                | Q(updates__body__icontains=query)
+            ).distinct()
+        return self.respond(
+            ManagedIncidentSerializer, Pagination(request).slice(incidents), many=True
+        )
+
+    @extend_schema(
+        operation_id="createIncident",
+        request=wrapped("incident", IncidentInput),
+        responses={201: ManagedIncidentSerializer, **ERRORS},
+    )
+    def post(self, request: Request, page_id: str) -> Response:
+        incident = open_incident(self.validated(IncidentInput, self.payload()), self.author)
+        return self.respond(ManagedIncidentSerializer, _details(incident.pk), status=201)
+
+
+class FilteredIncidentList(ManagementView):
+    """The named lists; each says which incidents it holds."""
+
+    def listing(self, request: Request, incidents) -> Response:
+        listed = Pagination(request).slice(incidents.with_details())
+        return self.respond(ManagedIncidentSerializer, listed, many=True)
+
+
+def _filtered(operation_id: str, summary: str):
+    return extend_schema(
+        operation_id=operation_id,
+        summary=summary,
+        parameters=PAGINATION_PARAMETERS,
+        responses={200: ManagedIncidentSerializer(many=True), **ERRORS},
+    )
+
+
+class UnresolvedIncidents(FilteredIncidentList):
+    @_filtered("listUnresolvedIncidents", "Incidents not yet resolved")
+    def get(self, request: Request, page_id: str) -> Response:
+        return self.listing(request, Incident.objects.public_incidents().open())
+
+
+class ScheduledIncidents(FilteredIncidentList):
+    @_filtered("listScheduledIncidents", "Every scheduled maintenance")
+    def get(self, request: Request, page_id: str) -> Response:
+        return self.listing(request, Incident.objects.maintenances())
+
+
+class UpcomingIncidents(FilteredIncidentList):
+    @_filtered("listUpcomingIncidents", "Maintenance that has not started")
+    def get(self, request: Request, page_id: str) -> Response:
+        return self.listing(request, Incident.objects.upcoming_maintenance())
+
+
+class ActiveMaintenance(FilteredIncidentList):
+    @_filtered("listActiveMaintenance", "Maintenance in progress or being verified")
+    def get(self, request: Request, page_id: str) -> Response:
+        return self.listing(request, Incident.objects.active_maintenance())
+
+
+class IncidentDetail(ManagementView):
+    envelope = "incident"
+
+    @extend_schema(operation_id="getIncident", responses={200: ManagedIncidentSerializer, **ERRORS})
+    def get(self, request: Request, page_id: str, incident_id: str) -> Response:
+        return self.respond(ManagedIncidentSerializer, _details(incident_id))
+
+    @extend_schema(
+        operation_id="updateIncident",
+        request=wrapped("incident", IncidentInput, partial=True),
+        responses={200: ManagedIncidentSerializer, **ERRORS},
+    )
+    def patch(self, request: Request, page_id: str, incident_id: str) -> Response:
+        incident = get_object_or_404(Incident, pk=incident_id)
+        data = self.validated(IncidentInput, self.payload(), partial=True)
+        change_incident(incident, data, self.author)
+        return self.respond(ManagedIncidentSerializer, _details(incident_id))
+
+    @extend_schema(
+        operation_id="replaceIncident",
+        request=wrapped("incident", IncidentInput, partial=True),
+        responses={200: ManagedIncidentSerializer, **ERRORS},
+    )
+    def put(self, request: Request, page_id: str, incident_id: str) -> Response:
+        return self.patch(request, page_id, incident_id)
+
+    @extend_schema(
+        operation_id="deleteIncident",
+        description="Deletes the incident and its updates; answers with the incident as it was. "
+        "Component statuses stay as they are.",
+        responses={200: ManagedIncidentSerializer, **ERRORS},
+    )
+    def delete(self, request: Request, page_id: str, incident_id: str) -> Response:
+        incident = _details(incident_id)
+        response = self.respond(ManagedIncidentSerializer, incident)
+        services.delete_incident(incident)
+        return response

@@ -1,0 +1,27 @@
+"""How often a key may call: Statuspage allows one request a second over a rolling minute; our
+limit is a setting (API_RATE_LIMIT_PER_MINUTE) and generous by default, because Terraform plans
+issue one GET per resource. Over the limit: 429 (or 420, API_RATE_LIMIT_STATUS) with Retry-After.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from rest_framework.request import Request
+from rest_framework.throttling import SimpleRateThrottle
+
+from statuspage.api.models import ApiKey
+
+
+class KeyRateThrottle(SimpleRateThrottle):
+    """Requests per key over a rolling minute (callers without a key count per address)."""
+
+    scope = "api_key"
+
+    def get_rate(self) -> str:
+        # Read per request, not at import as DRF's default does, so the setting is honoured.
+        return f"{settings.API_RATE_LIMIT_PER_MINUTE}/min"
+
+    def get_cache_key(self, request: Request, view) -> str:
+        api_key = request.auth
+        ident = f"key{api_key.pk}" if isinstance(api_key, ApiKey) else self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
