@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "statuspage.status",
     "statuspage.public",
     "statuspage.api",
+    "statuspage.notify",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +155,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
     "socket_timeout": 5,
     "socket_connect_timeout": 2,
+    # Publishing gives up fast when Redis is down: the outbox row is already committed and the
+    # sweeper sends it later, so a request must not hang waiting for the broker.
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
@@ -236,6 +243,24 @@ ADMIN_SITE_HEADER = _("Status page operations")
 # change takes to reach every worker; 0 asks on every request.
 PAGE_VERSION_RECHECK_SECONDS = env_float("PAGE_VERSION_RECHECK_SECONDS", 1.0, minimum=0)
 FORMAT_MODULE_PATH = ["statuspage.formats"]
+
+# --- Notifications (statuspage/notify) ---
+# Outbound HTTP to 127.0.0.1, 10/8, ... is refused unless this is on (development and tests only).
+ALLOW_PRIVATE_ADDRESSES = env_bool("ALLOW_PRIVATE_ADDRESSES", False)
+WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 15.0, minimum=1)
+WEBHOOK_CONCURRENCY = env_int("WEBHOOK_CONCURRENCY", 100, minimum=1, maximum=1000)
+# A delivery being sent is leased for this long; a worker that dies frees it when it expires.
+DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 300, minimum=1)
+CONFIRMATION_MAX_AGE_HOURS = env_int("CONFIRMATION_MAX_AGE_HOURS", 72, minimum=1)
+SUBSCRIBE_RATE_PER_IP = env_str("SUBSCRIBE_RATE_PER_IP", "20/h")
+SUBSCRIBE_RATE_PER_ADDRESS = env_str("SUBSCRIBE_RATE_PER_ADDRESS", "5/h")
+# Proxies whose X-Forwarded-For is believed (comma-separated addresses or networks).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+CELERY_BEAT_SCHEDULE["sweep-deliveries"] = {
+    "task": "statuspage.notify.tasks.sweep",
+    "schedule": env_int("SWEEP_INTERVAL_SECONDS", 60, minimum=5),
+}
+# --- end of notification settings ---
 
 # --- Management and public API (statuspage/api) ---
 # Requests per API key over a rolling minute. Statuspage allows 60; ours is higher because

@@ -16,6 +16,8 @@ from statuspage.public.cache import responses
 from statuspage.status import pageversion, services
 from statuspage.status.models import Component, ComponentGroup
 
+pytest_plugins = ["tests.peers"]
+
 
 @pytest.fixture(scope="session", autouse=True)
 def redis_server() -> Iterator[None]:

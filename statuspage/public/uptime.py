@@ -1,1 +1,52 @@
-urlpatterns: list = []
+"""/uptime: each component's uptime month by month, as Statuspage counts it and as an SLA that
+also counts maintenance as down. Read from the daily aggregates, once per page version."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import timedelta
+
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from statuspage.public.cache import cached
+from statuspage.public.views import _month, _next_midnight, _page_context, component_rows
+from statuspage.status import uptime
+from statuspage.status.models import Component, Page
+
+
+@require_safe
+@cached(params=("month",))
+def uptime_page(request: HttpRequest) -> HttpResponse:
+    page = Page.get()
+    zone = page.zone
+    today = timezone.localdate(timezone=zone)
+    month = _month(request.GET.get("month"), today)
+    components = list(Component.objects.select_related("group"))
+    totals = uptime.month_totals(components, month)
+    first_counted = min((c.counted_from for c in components), default=today)
+    earlier = (month - timedelta(days=1)).replace(day=1)
+    later = month + timedelta(days=calendar.monthrange(month.year, month.month)[1])
+    response = TemplateResponse(
+        request,
+        "public/uptime_page.html",
+        {
+            **_page_context(page, components),
+            "month": month,
+            "rows": [
+                (row, [(c, totals[c.pk]) for c in row.components])
+                for row in component_rows(components)
+            ],
+            "earlier": earlier if earlier >= first_counted.replace(day=1) else None,
+            "later": later if later <= today else None,
+        },
+    )
+    response.modified = page.updated_at.timestamp()
+    response.fresh_until = _next_midnight(zone)  # the current month grows every day
+    return response
+
+
+urlpatterns = [path("uptime", uptime_page, name="uptime")]

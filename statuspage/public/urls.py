@@ -7,6 +7,7 @@ urlpatterns = [
     path("incidents/<str:incident_id>", views.incident_page, name="incident-page"),
     path("history", views.history_page, name="history"),
     path("language/<str:language>/", views.set_language, name="set-language"),
+    path("", include("statuspage.public.subscribe")),
     path("", include("statuspage.public.feeds")),
     path("", include("statuspage.public.uptime")),
     path("", include("statuspage.public.widget")),

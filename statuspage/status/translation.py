@@ -11,6 +11,9 @@ from statuspage.status.models import Component, ComponentGroup, Page, SelfHelpTo
 @register(Page)
 class PageTranslation(TranslationOptions):
     fields = ("name",)
+    # Without this a name equal to the field's default ("Status") counts as missing and the
+    # other language's name is shown instead.
+    fallback_undefined = {"name": ""}
 
 
 @register(ComponentGroup)

@@ -41,6 +41,15 @@ from statuspage.status.models import (
 )
 
 BAR_DAYS = 90
+# Bar colours from best to worst ("none": no data).
+LEVELS = (
+    "none",
+    ComponentStatus.OPERATIONAL,
+    ComponentStatus.UNDER_MAINTENANCE,
+    ComponentStatus.DEGRADED_PERFORMANCE,
+    ComponentStatus.PARTIAL_OUTAGE,
+    ComponentStatus.MAJOR_OUTAGE,
+)
 MAX_RANGE = relativedelta(months=6)
 SECONDS_FIELD = {
     ComponentStatus.MAJOR_OUTAGE: "major_seconds",
@@ -106,24 +115,34 @@ def tally(
 
 def refresh(
     component: Component,
-    since: date | None = None,
+    changed_on: date | None = None,
     *,
     page: Page | None = None,
     now: datetime | None = None,
 ) -> bool:
-    """Recompute the component's rows from `since` (default: its start date) to today.
+    """Bring the component's rows up to now: from the day of a change (`changed_on`), or from
+    wherever its rows stop, whichever is earlier, so the rows always run without a gap from
+    its start date to today.
 
     Call inside a transaction that holds the component's row lock (the writers do; beat takes
     it in `refresh_all`), so a change cannot slip in between reading the log and writing the
-    rows. Returns whether any stored figure changed.
+    rows. Returns whether a visible figure changed: a new day, or time in a status other than
+    operational (the seconds observed today grow on every call and alone do not count).
     """
     page = page or Page.get()
     zone = page.zone
     now = now or timezone.now()
     today = timezone.localdate(now, zone)
-    first = max(component.counted_from, since) if since else component.counted_from
+    rows = DailyUptime.objects.filter(component=component)
+    rows.exclude(time_zone=page.time_zone).delete()  # the page's zone changed: start again
+    span = rows.aggregate(first=Min("day"), last=Max("day"))
+    complete = span["first"] is not None and span["first"] <= component.counted_from
+    first = max(span["last"] if complete else component.counted_from, component.counted_from)
+    if changed_on is not None:
+        first = max(min(first, changed_on), component.counted_from)
     if first > today:
         return False
+
     start, _end = day_bounds(first, zone)
     log = StatusChange.objects.filter(component=component)
     before = log.filter(at__lt=start).order_by("-at", "-id").values_list("new_status").first()
@@ -140,23 +159,26 @@ def refresh(
     figures = tally(initial, timeline, days_between(first, today), zone, now)
 
     stored = {
-        row[0]: row[1:]
-        for row in DailyUptime.objects.filter(
-            component=component, day__gte=first, time_zone=page.time_zone
-        ).values_list("day", *FIGURE_FIELDS)
+        row[0]: row[1:] for row in rows.filter(day__gte=first).values_list("day", *FIGURE_FIELDS)
     }
-    rows = [
-        DailyUptime(component=component, day=day, time_zone=page.time_zone, computed_at=now, **f)
-        for day, f in figures.items()
-        if stored.get(day) != tuple(f[name] for name in FIGURE_FIELDS)
-    ]
+    writes, visible = [], False
+    for day, f in figures.items():
+        values = tuple(f[name] for name in FIGURE_FIELDS)
+        if stored.get(day) == values:
+            continue
+        visible = visible or day not in stored or stored[day][1:] != values[1:]
+        writes.append(
+            DailyUptime(
+                component=component, day=day, time_zone=page.time_zone, computed_at=now, **f
+            )
+        )
     DailyUptime.objects.bulk_create(
-        rows,
+        writes,
         update_conflicts=True,
         unique_fields=["component", "day"],
         update_fields=["time_zone", "computed_at", *FIGURE_FIELDS],
     )
-    return bool(rows)
+    return visible
 
 
 @receiver(signals.components_changed, dispatch_uid="uptime.record_changes")
@@ -173,11 +195,10 @@ def record_changes(sender, changes: list[StatusChange], **kwargs) -> None:
 
 
 def refresh_all(now: datetime | None = None) -> int:
-    """Beat: fill in every component's rows up to now. Returns how many components changed.
+    """Beat: bring every component's rows up to now. Returns how many changed visibly.
 
-    Rows computed for another time zone (the page's was changed) are recomputed from the start.
-    When a figure changed — an outage still running, or a new day — the page version moves, so
-    the cached page shows the new bars.
+    When one did — an outage still running, or a new day — the page version moves, so the
+    cached page shows the new bars.
     """
     now = now or timezone.now()
     page = Page.get()
@@ -185,14 +206,8 @@ def refresh_all(now: datetime | None = None) -> int:
     for pk in Component.objects.values_list("pk", flat=True):
         with transaction.atomic():
             component = Component.objects.select_for_update().filter(pk=pk).first()
-            if component is None:
-                continue  # deleted meanwhile
-            rows = DailyUptime.objects.filter(component=component)
-            rows.exclude(time_zone=page.time_zone).delete()
-            span = rows.aggregate(first=Min("day"), last=Max("day"))
-            complete = span["first"] is not None and span["first"] <= component.counted_from
-            since = span["last"] if complete else None
-            changed += refresh(component, since, page=page, now=now)
+            if component is not None:  # not deleted meanwhile
+                changed += refresh(component, page=page, now=now)
     if changed:
         with transaction.atomic():
             pageversion.bump()
@@ -276,6 +291,15 @@ class Day:
     day: date
     totals: Totals
     incidents: tuple[str, ...] = ()
+    status_now: str = ""  # today only: the component's status at this moment
+
+    @property
+    def level(self) -> str:
+        """The bar's colour. Today's also shows the status right now: an outage that began a
+        moment ago has no seconds counted yet but already colours the bar."""
+        if not self.status_now:
+            return self.totals.level
+        return max(self.totals.level, self.status_now, key=LEVELS.index)
 
 
 @dataclass
@@ -348,6 +372,7 @@ def daily_bars(
                     day,
                     stored.get((component.pk, day), Totals()) if day >= start else Totals(),
                     tuple(i.name for i in incidents.get((component.pk, day), ())),
+                    component.status if day == today and day >= start else "",
                 )
                 for day in days_between(first, today)
             ]
@@ -407,11 +432,11 @@ def component_uptime(
     """Statuspage's `ComponentUptime` for the management API's
     `GET /v1/pages/{page_id}/components/{id}/uptime?start=&end=`.
 
-    `end` defaults to today in the page's time zone (a later one is moved back, with a
-    warning); `start` defaults to 90 days before `end` or the component's start date, whichever
-    is later (an earlier one is moved forward, with a warning). Both days count in full.
-    Raises ValidationError when the end is before the start or the range is longer than six
-    calendar months.
+    `end` defaults to today in the page's time zone; `start` to 90 days before the end or the
+    component's start date, whichever is later. Both days count in full. Raises ValidationError
+    when the end is before the start or the range asked for is longer than six calendar months;
+    then an end after today is moved back to today and a start before the start date forward
+    to it, each with Statuspage's warning.
     """
     page = Page.get()
     zone = page.zone
@@ -419,13 +444,9 @@ def component_uptime(
     today = timezone.localdate(now, zone)
     counted_from = component.counted_from
     warnings: list[str] = []
-    if end is None:
-        end = today
-    elif end > today:
-        end = today
-        warnings.append(END_ADJUSTED)
+    end = end or today
     if start is None:
-        start = max(counted_from, end - timedelta(days=BAR_DAYS))
+        start = max(counted_from, min(end, today) - timedelta(days=BAR_DAYS))
     if start > today:
         raise ValidationError({"start": _("The start date is in the future.")})
     if end < start:
@@ -439,6 +460,9 @@ def component_uptime(
                 % {"day": counted_from.isoformat()}
             }
         )
+    if end > today:
+        end = today
+        warnings.append(END_ADJUSTED)
     if start < counted_from:
         start = counted_from
         warnings.append(START_ADJUSTED)

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from statuspage.status import services
+from statuspage.status import services, uptime
 from statuspage.status.models import (
     Cause,
     Component,
@@ -23,6 +23,7 @@ from statuspage.status.models import (
     IncidentStatus,
     IncidentTemplate,
     Page,
+    SelfHelpTopic,
 )
 
 BORROWING = [
@@ -99,6 +100,8 @@ class Command(BaseCommand):
             alternative_channel="已有额度的用户可以照常借款。\nIf you already have a limit you can borrow as usual.",
             component_status=ComponentStatus.DEGRADED_PERFORMANCE,
         ).components.add(limit)
+        self._self_help()
+        uptime.refresh_all()  # 120 days of daily uptime, with the past incident's dip in it
         self.stdout.write(
             "Demo data loaded: a lending service with one past incident and one maintenance."
         )
@@ -158,3 +161,38 @@ class Command(BaseCommand):
             affected=components,
             notify=False,
         )
+
+    def _self_help(self) -> None:
+        """The account-level reasons a borrower is stuck while every component is green."""
+        for position, (title_zh, title_en, body_zh, body_en) in enumerate(SELF_HELP):
+            services.save_self_help_topic(
+                SelfHelpTopic(
+                    position=position,
+                    title_zh_hans=title_zh,
+                    title_en=title_en,
+                    body_zh_hans=body_zh,
+                    body_en=body_en,
+                )
+            )
+
+
+SELF_HELP = [
+    (
+        "身份验证还没完成",
+        "My identity verification is not finished",
+        "打开 App 的「我的 → 身份验证」，按提示完成人脸识别。证件照片要清晰、在有效期内。审核通常在 10 分钟内完成，完成后即可借款。",
+        "Open **Me → Identity verification** in the app and finish the face check. Your ID photo must be sharp and not expired. Reviews usually take under 10 minutes; you can borrow as soon as it is done.",
+    ),
+    (
+        "信用正在重新评估",
+        "My credit is being re-evaluated",
+        "我们会定期、或在你的资料变更后重新评估信用，期间暂时不能借款。评估通常需要 1–3 个工作日，结果会短信通知你。期间请不要重复提交申请，重复申请不会加快评估。",
+        "We re-evaluate credit from time to time and after your details change; borrowing is paused meanwhile. It usually takes 1–3 working days and we text you the result. Please do not apply again meanwhile: it does not speed things up.",
+    ),
+    (
+        "借款额度被冻结",
+        "My limit is frozen",
+        "额度可能因逾期还款、资料不一致或账户安全原因被冻结。还清逾期款项后，额度通常在 24 小时内自动恢复；其他情况请在 App「客服」中联系我们，并准备好身份证件。",
+        "A limit can be frozen after a late repayment, inconsistent details or for your account's security. Once an overdue amount is repaid it usually comes back within 24 hours; otherwise contact us under **Help** in the app with your ID at hand.",
+    ),
+]

@@ -1,0 +1,196 @@
+"""The one sanctioned way to make outbound HTTP requests.
+
+Webhook URLs come from strangers, so every request made here:
+- allows http and https only, and never follows redirects;
+- always has a total timeout;
+- refuses, at connect time, any address that is not globally routable: loopback, private,
+  link-local (including the 169.254.169.254 metadata service), CGNAT, "this network", unique
+  local and the IPv6 forms that embed an IPv4 address (mapped, NAT64, 6to4, Teredo). The check
+  runs on the address the socket is about to connect to, after DNS resolution, so a name that
+  resolves (or re-resolves) to an internal address is refused too.
+
+`allow_private=True` lifts the address check (development and tests only, where receivers run on
+127.0.0.1); the scheme, redirect and timeout rules still apply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import aiohttp
+
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+class RefusedAddress(OSError):
+    """The destination is not a public address (raised before any packet is sent)."""
+
+
+class RefusedURL(ValueError):
+    """The URL cannot be used for an outbound request at all."""
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address in NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    return None
+
+
+def is_public(address: str) -> bool:
+    """True only for globally routable unicast addresses, looking inside IPv6 wrappers."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = _embedded_ipv4(ip)
+        if inner is not None:
+            return is_public(str(inner))
+    return ip.is_global and not ip.is_multicast
+
+
+def check_address(address: str) -> None:
+    if not is_public(address):
+        raise RefusedAddress(f"refused to connect to {address}: not a public address")
+
+
+def check_url(url: str, *, allow_private: bool) -> None:
+    """Refuse what can be refused without DNS: bad schemes, no host, internal literal IPs."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise RefusedURL("only http:// and https:// URLs can be used")
+    if not parts.hostname:
+        raise RefusedURL("the URL has no host")
+    if parts.username or parts.password:
+        raise RefusedURL("URLs with a user name or password are not allowed")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a malformed port
+    except ValueError as exc:
+        raise RefusedURL("the URL's port is not valid") from exc
+    host = parts.hostname
+    if allow_private:
+        return
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        if host in ("localhost",) or host.endswith((".localhost", ".local", ".internal")):
+            raise RefusedURL(f"{host} is not a public host") from None
+        return
+    if not is_public(host):
+        raise RefusedURL(f"{host} is not a public address")
+
+
+def resolve_public(url: str, *, allow_private: bool) -> None:
+    """Subscribe-time check: every address the host resolves to must be public.
+
+    Connect-time checking still applies to each request (DNS can change in between).
+    """
+    check_url(url, allow_private=allow_private)
+    if allow_private:
+        return
+    parts = urlsplit(url)
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise RefusedURL(f"{parts.hostname} does not resolve") from exc
+    for info in infos:
+        if not is_public(info[4][0]):
+            raise RefusedURL(f"{parts.hostname} resolves to {info[4][0]}, which is not public")
+
+
+def _guarded_socket_factory(allow_private: bool):
+    def make_socket(addr_info) -> socket.socket:
+        family, type_, proto, _canonname, sockaddr = addr_info
+        if not allow_private:
+            check_address(sockaddr[0])
+        sock = socket.socket(family=family, type=type_, proto=proto)
+        sock.setblocking(False)
+        return sock
+
+    return make_socket
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Request:
+    url: str
+    body: bytes
+    headers: dict[str, str]
+
+
+class Client:
+    """An aiohttp session with the rules above; use as `async with Client(...) as client`."""
+
+    def __init__(self, *, timeout: float, allow_private: bool, concurrency: int = 100) -> None:
+        self.timeout = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, 10))
+        self.allow_private = allow_private
+        self.concurrency = concurrency
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> Client:
+        connector = aiohttp.TCPConnector(
+            limit=self.concurrency,
+            ttl_dns_cache=60,
+            socket_factory=_guarded_socket_factory(self.allow_private),
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=self.timeout,
+            auto_decompress=False,
+            headers={"User-Agent": "statuspage-webhooks/1"},
+        )
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        assert self._session is not None
+        await self._session.close()
+
+    async def post(self, request: Request, *, max_body: int = 4096) -> Response:
+        """POST once. Redirects are returned as responses, never followed.
+
+        Raises RefusedURL/RefusedAddress for forbidden destinations, aiohttp.ClientError or
+        asyncio.TimeoutError for network failures.
+        """
+        assert self._session is not None
+        check_url(request.url, allow_private=self.allow_private)
+        try:
+            async with self._session.post(
+                request.url, data=request.body, headers=request.headers, allow_redirects=False
+            ) as response:
+                body = await response.content.read(max_body)
+                return Response(response.status, dict(response.headers), body)
+        except aiohttp.ClientConnectorError as exc:
+            if isinstance(exc.os_error, RefusedAddress):
+                raise exc.os_error from None
+            raise
+
+    async def post_many(self, requests: Iterable[Request]) -> list[Response | BaseException]:
+        """POST each request concurrently; a failure is returned in its place, not raised."""
+        return await asyncio.gather(*(self.post(r) for r in requests), return_exceptions=True)
+
+
+def post_once(request: Request, *, timeout: float, allow_private: bool) -> Response:
+    """Synchronous convenience for one request (e.g. a CDN purge hook)."""
+
+    async def run() -> Response:
+        async with Client(timeout=timeout, allow_private=allow_private) as client:
+            return await client.post(request)
+
+    return asyncio.run(run())

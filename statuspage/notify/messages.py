@@ -1,0 +1,172 @@
+"""The emails subscribers receive, in their own language.
+
+Notice emails are rendered once per (notice, language) with placeholders for the per-subscriber
+links, then each message only substitutes its links: fan-outs of a hundred thousand addresses
+spend their time on SMTP, not on templates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import make_msgid
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from statuspage.notify import tokens
+from statuspage.notify.models import Delivery, Notice, NoticeKind, Subscriber
+from statuspage.status.models import Component, IncidentStatus, Page
+
+MANAGE = "__statuspage_manage_url__"
+UNSUBSCRIBE = "__statuspage_unsubscribe_url__"
+
+
+def _host() -> str:
+    return urlsplit(settings.PUBLIC_URL).hostname or "localhost"
+
+
+def _with_headers(message: EmailMultiAlternatives, subscriber: Subscriber) -> None:
+    # RFC 8058: mail clients offer a one-click unsubscribe that POSTs to this URL.
+    message.extra_headers["List-Unsubscribe"] = f"<{tokens.unsubscribe_url(subscriber)}>"
+    message.extra_headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.extra_headers["Auto-Submitted"] = "auto-generated"
+
+
+def _parse(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+class NoticeEmails:
+    """Composes the email for each delivery of a notice; reuse one per batch of deliveries."""
+
+    def __init__(self) -> None:
+        self._rendered: dict[tuple[int, str], Rendered] = {}
+        self._page = Page.get()
+
+    def _render(self, notice: Notice, language: str) -> Rendered:
+        key = (notice.pk, language)
+        if key not in self._rendered:
+            with translation.override(language), timezone.override(self._page.zone):
+                self._rendered[key] = self._render_now(notice)
+        return self._rendered[key]
+
+    def _render_now(self, notice: Notice) -> Rendered:
+        incident = notice.payload["incident"]
+        zone = ZoneInfo(self._page.time_zone)
+        latest = incident["incident_updates"][0] if incident["incident_updates"] else None
+        names = {
+            c.pk: c.display_name
+            for c in Component.objects.filter(pk__in=notice.component_ids).select_related("group")
+        }
+        status = IncidentStatus(incident["status"]).label
+        if notice.kind == NoticeKind.MAINTENANCE_REMINDER:
+            subject = _("Reminder: %(name)s") % {"name": incident["name"]}
+        elif notice.kind == NoticeKind.POSTMORTEM:
+            subject = _("Postmortem: %(name)s") % {"name": incident["name"]}
+        else:
+            subject = f"{status}: {incident['name']}"
+        context = {
+            "LANGUAGE_CODE": translation.get_language(),
+            "page": self._page,
+            "zone": zone,
+            "kind": notice.kind,
+            "incident": incident,
+            "status": status,
+            "latest": latest,
+            "latest_at": _parse(latest["display_at"]) if latest else None,
+            "scheduled_for": _parse(incident["scheduled_for"]),
+            "scheduled_until": _parse(incident["scheduled_until"]),
+            "expected_recovery_at": _parse(incident.get("expected_recovery_at")),
+            "components": [names.get(c["id"], c["name"]) for c in incident["components"]],
+            "incident_url": incident["shortlink"],
+            "manage_url": MANAGE,
+            "unsubscribe_url": UNSUBSCRIBE,
+        }
+        return Rendered(
+            subject=f"[{self._page.name}] {subject}",
+            text=render_to_string("email/notice.txt", context),
+            html=render_to_string("email/notice.html", context),
+        )
+
+    def compose(self, delivery: Delivery) -> EmailMultiAlternatives:
+        subscriber = delivery.subscriber
+        rendered = self._render(delivery.notice, subscriber.language)
+        links = {
+            MANAGE: tokens.manage_url(subscriber),
+            UNSUBSCRIBE: tokens.unsubscribe_url(subscriber),
+        }
+
+        def fill(text: str) -> str:
+            for placeholder, url in links.items():
+                text = text.replace(placeholder, url)
+            return text
+
+        message = EmailMultiAlternatives(
+            subject=rendered.subject,
+            body=fill(rendered.text),
+            to=[subscriber.email],
+            headers={
+                # Stable per delivery: a retry is the same message, not a second one.
+                "Message-ID": f"<{delivery.uid}@{_host()}>",
+                # Threads every notice of one incident together in mail clients.
+                "References": f"<incident-{delivery.notice.incident_id}@{_host()}>",
+            },
+        )
+        message.attach_alternative(fill(rendered.html), "text/html")
+        _with_headers(message, subscriber)
+        return message
+
+
+def _simple(subscriber: Subscriber, template: str, subject: str, context: dict):
+    page = Page.get()
+    with translation.override(subscriber.language):
+        context = {
+            "LANGUAGE_CODE": subscriber.language,
+            "page": page,
+            "subscriber": subscriber,
+            "manage_url": tokens.manage_url(subscriber),
+            **context,
+        }
+        message = EmailMultiAlternatives(
+            subject=f"[{page.name}] {subject}",
+            body=render_to_string(f"email/{template}.txt", context),
+            to=[subscriber.email],
+            headers={"Message-ID": make_msgid(domain=_host())},
+        )
+        message.attach_alternative(render_to_string(f"email/{template}.html", context), "text/html")
+    return message
+
+
+def confirmation_email(subscriber: Subscriber) -> EmailMultiAlternatives:
+    with translation.override(subscriber.language):
+        subject = _("Confirm your subscription")
+    return _simple(subscriber, "confirm", subject, {"confirm_url": tokens.confirm_url(subscriber)})
+
+
+def already_subscribed_email(subscriber: Subscriber) -> EmailMultiAlternatives:
+    """Sent instead of a confirmation when the address is already active: the form says the
+    same thing either way, so it never reveals who is subscribed."""
+    with translation.override(subscriber.language):
+        subject = _("You are already subscribed")
+    message = _simple(subscriber, "already_subscribed", subject, {})
+    _with_headers(message, subscriber)
+    return message
+
+
+def quarantine_email(subscriber: Subscriber) -> EmailMultiAlternatives:
+    with translation.override(subscriber.language):
+        subject = _("Your webhook has been paused")
+    return _simple(subscriber, "quarantined", subject, {})

@@ -1,0 +1,248 @@
+"""Subscribers, and the outbox that gets every notice to every one of them.
+
+A Notice is written in the same transaction as the update it announces. Fan-out turns it into
+one Delivery per eligible subscriber (idempotently: unique per notice and subscriber). A
+Delivery is claimed with a conditional UPDATE before each attempt, every attempt is recorded,
+and waits between retries live in `next_attempt_at`, where the sweeper finds them.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from statuspage.status.models import Component, Incident, IncidentUpdate, new_public_id
+
+
+def new_webhook_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def new_nonce() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def new_delivery_uid() -> str:
+    """The `webhook-id` receivers de-duplicate on: stable across every retry of a delivery."""
+    return "msg_" + secrets.token_hex(12)
+
+
+class Mode(models.TextChoices):
+    EMAIL = "email", _("Email")
+    WEBHOOK = "webhook", _("Webhook")
+
+
+class SubscriberState(models.TextChoices):
+    UNCONFIRMED = "unconfirmed", _("Waiting for confirmation")
+    ACTIVE = "active", _("Active")
+    QUARANTINED = "quarantined", _("Quarantined")
+    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+
+
+class SubscriberQuerySet(models.QuerySet):
+    def interested_in(
+        self, component_ids: list[str], incident_id: str | None
+    ) -> SubscriberQuerySet:
+        """Active subscribers who chose none of the components (all), or one of these; and who
+        follow the whole page, or this very incident."""
+        chosen = Subscriber.components.through.objects.filter(subscriber=OuterRef("pk"))
+        return self.filter(state=SubscriberState.ACTIVE).filter(
+            Q(incident__isnull=True) | Q(incident_id=incident_id),
+            ~Exists(chosen) | Exists(chosen.filter(component_id__in=component_ids)),
+        )
+
+
+class Subscriber(models.Model):
+    id = models.CharField(primary_key=True, max_length=12, default=new_public_id, editable=False)
+    mode = models.CharField(_("type"), max_length=16, choices=Mode.choices)
+    email = models.EmailField(
+        _("email"), max_length=254, help_text=_("For webhooks: the owner told about failures.")
+    )
+    endpoint = models.URLField(_("webhook URL"), max_length=2000, blank=True)
+    secret = models.CharField(max_length=64, blank=True, default=new_webhook_secret, editable=False)
+    secret_shown_at = models.DateTimeField(null=True, blank=True, editable=False)
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    components = models.ManyToManyField(
+        Component,
+        verbose_name=_("components"),
+        blank=True,
+        related_name="subscribers",
+        help_text=_("None chosen means every component."),
+    )
+    incident = models.ForeignKey(
+        Incident,
+        verbose_name=_("incident"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="subscribers",
+        help_text=_("Set when the subscriber follows one incident only."),
+    )
+    state = models.CharField(
+        _("state"),
+        max_length=16,
+        choices=SubscriberState.choices,
+        default=SubscriberState.UNCONFIRMED,
+        db_index=True,
+    )
+    # Rotated to invalidate every link sent so far (confirm: on use; manage: on request).
+    confirm_nonce = models.CharField(max_length=32, default=new_nonce, editable=False)
+    manage_nonce = models.CharField(max_length=32, default=new_nonce, editable=False)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    quarantined_at = models.DateTimeField(null=True, blank=True, editable=False)
+    quarantine_reason = models.TextField(blank=True, editable=False)
+    owner_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SubscriberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mode", "email", "endpoint"],
+                condition=Q(incident__isnull=True),
+                name="one_page_subscription_per_address",
+            ),
+            models.UniqueConstraint(
+                fields=["mode", "email", "endpoint", "incident"],
+                condition=Q(incident__isnull=False),
+                name="one_incident_subscription_per_address",
+            ),
+        ]
+        verbose_name = _("subscriber")
+        verbose_name_plural = _("subscribers")
+
+    def __str__(self) -> str:
+        return self.endpoint or self.email
+
+    @property
+    def purge_at(self):
+        return self.quarantined_at + timedelta(days=90) if self.quarantined_at else None
+
+    @property
+    def masked_secret(self) -> str:
+        return f"whsec_…{self.secret[-4:]}" if self.secret else ""
+
+
+class NoticeKind(models.TextChoices):
+    INCIDENT_UPDATE = "incident_update", _("Incident update")
+    COMPONENT_UPDATE = "component_update", _("Component status change")
+    MAINTENANCE_REMINDER = "maintenance_reminder", _("Maintenance reminder")
+    POSTMORTEM = "postmortem", _("Postmortem")
+
+
+class Notice(models.Model):
+    """The outbox: one thing to tell subscribers, written with the change it announces.
+
+    `payload` is the Statuspage-shaped webhook body frozen at the moment of the change, so a
+    retry three days later says what was true then; emails are rendered from the same data.
+    """
+
+    kind = models.CharField(max_length=24, choices=NoticeKind.choices)
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="notices"
+    )
+    update = models.ForeignKey(
+        IncidentUpdate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    component_ids = models.JSONField(default=list)
+    payload = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    fanout_cursor = models.CharField(max_length=12, blank=True, default="")
+    fanned_out_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["fanned_out_at", "created_at"], name="notice_fanout_idx")]
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+
+    def __str__(self) -> str:
+        title = (self.payload.get("incident") or self.payload.get("component") or {}).get("name")
+        return f"{self.get_kind_display()}: {title}"
+
+    @property
+    def modes(self) -> tuple[str, ...]:
+        """Component changes alone send no email (as Statuspage); webhooks get everything."""
+        if self.kind == NoticeKind.COMPONENT_UPDATE:
+            return (Mode.WEBHOOK,)
+        return (Mode.EMAIL, Mode.WEBHOOK)
+
+    def audience(self) -> SubscriberQuerySet:
+        return Subscriber.objects.interested_in(self.component_ids, self.incident_id).filter(
+            mode__in=self.modes
+        )
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    FAILED = "failed", _("Failed, will retry")
+    DELIVERED = "delivered", _("Delivered")
+    DEAD = "dead", _("Gave up")
+
+
+class Delivery(models.Model):
+    """One notice to one subscriber: claimed, attempted, retried or given up, never lost."""
+
+    uid = models.CharField(max_length=32, unique=True, default=new_delivery_uid, editable=False)
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="deliveries")
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="deliveries")
+    mode = models.CharField(max_length=16, choices=Mode.choices)
+    status = models.CharField(
+        max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_token = models.CharField(max_length=32, blank=True, default="")
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["notice", "subscriber"], name="one_delivery_per_notice")
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_due_idx"),
+            models.Index(fields=["lease_token"], name="delivery_lease_idx"),
+        ]
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+
+    def __str__(self) -> str:
+        return f"{self.uid} → {self.subscriber_id}"
+
+
+class Attempt(models.Model):
+    """One try of a delivery: what happened, how long it took."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log")
+    at = models.DateTimeField(default=timezone.now)
+    duration_ms = models.PositiveIntegerField(default=0)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    ok = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("attempt")
+        verbose_name_plural = _("attempts")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {'ok' if self.ok else self.error[:60]}"

@@ -1,0 +1,80 @@
+"""Celery tasks: each loads by id and calls the engine. Nothing here holds state."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+from kombu.exceptions import KombuError
+from redis.exceptions import RedisError
+
+from statuspage.notify import delivery, messages
+from statuspage.notify.models import Mode, Subscriber, SubscriberState
+
+log = logging.getLogger(__name__)
+
+
+def enqueue(task, *args) -> None:
+    """Send a task without waiting for a broker that is down: the sweeper is the fallback."""
+    try:
+        task.apply_async(args, retry=False)
+    except (KombuError, RedisError, OSError) as exc:
+        log.warning("could not enqueue %s%s (the sweeper will): %s", task.name, args, exc)
+
+
+def _enqueue_send(mode: str, ids: list[int]) -> None:
+    enqueue(deliver, ids)
+
+
+@shared_task
+def fan_out(notice_id: int) -> int:
+    return delivery.fan_out(notice_id, _enqueue_send)
+
+
+@shared_task
+def deliver(delivery_ids: list[int]) -> int:
+    return delivery.deliver(delivery_ids)
+
+
+@shared_task
+def sweep() -> dict[str, int]:
+    found = delivery.sweep(lambda pk: enqueue(fan_out, pk), _enqueue_send)
+    unconfirmed = Subscriber.objects.filter(
+        state=SubscriberState.UNCONFIRMED, confirmation_sent_at__isnull=True
+    ).values_list("pk", flat=True)[:1000]
+    for pk in unconfirmed:
+        enqueue(send_confirmation, pk)
+    owners = Subscriber.objects.filter(
+        mode=Mode.WEBHOOK, state=SubscriberState.QUARANTINED, owner_notified_at__isnull=True
+    ).values_list("pk", flat=True)[:1000]
+    for pk in owners:
+        enqueue(tell_owner, pk)
+    return found
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=5, retry_backoff_max=300, max_retries=8)
+def send_confirmation(subscriber_id: str) -> None:
+    subscriber = Subscriber.objects.get(pk=subscriber_id)
+    if subscriber.state != SubscriberState.UNCONFIRMED:
+        return
+    messages.confirmation_email(subscriber).send()
+    Subscriber.objects.filter(pk=subscriber_id).update(confirmation_sent_at=timezone.now())
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=5, retry_backoff_max=300, max_retries=8)
+def send_already_subscribed(subscriber_id: str) -> None:
+    messages.already_subscribed_email(Subscriber.objects.get(pk=subscriber_id)).send()
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=5, retry_backoff_max=300, max_retries=8)
+def tell_owner(subscriber_id: str) -> None:
+    """Email a quarantined webhook's owner, once."""
+    with transaction.atomic():
+        claimed = Subscriber.objects.filter(
+            pk=subscriber_id, state=SubscriberState.QUARANTINED, owner_notified_at__isnull=True
+        ).update(owner_notified_at=timezone.now())
+        if claimed:
+            subscriber = Subscriber.objects.get(pk=subscriber_id)
+            messages.quarantine_email(subscriber).send(fail_silently=False)

@@ -1,0 +1,273 @@
+"""Subscribe, confirm, manage and unsubscribe pages (not cached: each is for one person).
+
+Visitors subscribe by email or webhook, to the whole page or one incident. The form answers
+the same way whether or not the address is already subscribed, so it cannot be used to find out
+who is. Links in emails are signed (see notify.tokens); the one-click unsubscribe POST from
+mail clients works without cookies (RFC 8058).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import path
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+from django_ratelimit.core import is_ratelimited
+
+from statuspage.notify import subscriptions, tokens
+from statuspage.notify.models import Mode, SubscriberState
+from statuspage.status.models import Component, Incident, Page
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The visitor's address. X-Forwarded-For is believed only from TRUSTED_PROXIES, and then
+    only the rightmost hop that is not itself a trusted proxy (the rest can be forged)."""
+    trusted = [ipaddress.ip_network(p, strict=False) for p in settings.TRUSTED_PROXIES]
+
+    def is_trusted(address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in trusted)
+
+    remote = request.META.get("REMOTE_ADDR", "")
+    if not is_trusted(remote):
+        return remote
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not is_trusted(hop):
+            return hop
+    return remote
+
+
+class ComponentChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, component: Component) -> str:
+        return component.display_name
+
+
+class SubscribeForm(forms.Form):
+    mode = forms.ChoiceField(choices=Mode.choices, widget=forms.HiddenInput, initial=Mode.EMAIL)
+    email = forms.EmailField(label=_("Email address"), max_length=254)
+    endpoint = forms.URLField(
+        label=_("Webhook URL"),
+        max_length=2000,
+        required=False,
+        assume_scheme="https",
+        help_text=_("We POST Statuspage-style JSON, signed with Standard Webhooks headers."),
+    )
+    components = ComponentChoice(
+        label=_("Components"),
+        queryset=Component.objects.select_related("group"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Choose none to hear about everything."),
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("mode") == Mode.WEBHOOK and not data.get("endpoint"):
+            self.add_error("endpoint", _("Enter the URL we should POST to."))
+        if data.get("mode") == Mode.EMAIL:
+            data["endpoint"] = ""
+        return data
+
+
+def _message(request: HttpRequest, title, text, *, status: int = 200, link=None) -> HttpResponse:
+    return render(
+        request,
+        "public/message.html",
+        {"page": Page.get(), "title": title, "text": text, "link": link},
+        status=status,
+    )
+
+
+def _limited(request: HttpRequest, group: str, key, rate: str) -> bool:
+    return is_ratelimited(request, group=group, key=key, rate=rate, increment=True)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def subscribe(request: HttpRequest, incident_id: str | None = None) -> HttpResponse:
+    page = Page.get()
+    incident = get_object_or_404(Incident, pk=incident_id) if incident_id else None
+    form = SubscribeForm(
+        request.POST or None, initial={"language": get_language(), "mode": Mode.EMAIL}
+    )
+    if request.method == "POST":
+        if _limited(
+            request, "subscribe-ip", lambda g, r: client_ip(r), settings.SUBSCRIBE_RATE_PER_IP
+        ):
+            return _too_many(request)
+        if form.is_valid():
+            data = form.cleaned_data
+            address = subscriptions.normalise_email(data["email"])
+            if _limited(
+                request,
+                "subscribe-address",
+                lambda g, r: address,
+                settings.SUBSCRIBE_RATE_PER_ADDRESS,
+            ):
+                return _too_many(request)
+            try:
+                subscriptions.subscribe(
+                    email=address,
+                    endpoint=data["endpoint"],
+                    components=data["components"],
+                    language=data["language"],
+                    incident=incident,
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                return _message(
+                    request,
+                    _("Check your inbox"),
+                    _(
+                        "If this address can receive our messages, an email is on its way. "
+                        "Follow the link in it to finish. Nothing else is sent until you do."
+                    ),
+                )
+    return render(
+        request,
+        "public/subscribe.html",
+        {"page": page, "form": form, "incident": incident},
+        status=400 if form.errors else 200,
+    )
+
+
+def _too_many(request: HttpRequest) -> HttpResponse:
+    response = _message(
+        request,
+        _("Too many attempts"),
+        _("Too many subscription requests came from here. Please try again in an hour."),
+        status=429,
+    )
+    response["Retry-After"] = "3600"
+    return response
+
+
+def _bad_link(request: HttpRequest) -> HttpResponse:
+    return _message(
+        request,
+        _("This link no longer works"),
+        _("It has expired or has already been used. You can subscribe again."),
+        status=400,
+        link=("/subscribe", _("Subscribe")),
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button (mail scanners open links); the POST confirms."""
+    subscriber = tokens.subscriber_to_confirm(token)
+    if subscriber is None or subscriber.state != SubscriberState.UNCONFIRMED:
+        return _bad_link(request)
+    if request.method == "GET":
+        return render(
+            request, "public/confirm.html", {"page": Page.get(), "subscriber": subscriber}
+        )
+    subscriptions.confirm(subscriber)
+    return _message(
+        request,
+        _("You are subscribed"),
+        _(
+            "We will tell you when something changes. "
+            "Every message has a link to change or stop it."
+        ),
+        link=(tokens.manage_url(subscriber), _("Manage your subscription")),
+    )
+
+
+class PreferencesForm(forms.Form):
+    components = SubscribeForm.base_fields["components"]
+    language = SubscribeForm.base_fields["language"]
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def manage(request: HttpRequest, token: str) -> HttpResponse:
+    subscriber = tokens.subscriber_to_manage(token)
+    if subscriber is None:
+        return _bad_link(request)
+    action = request.POST.get("action")
+    form = PreferencesForm(
+        request.POST if action == "save" else None,
+        initial={"components": subscriber.components.all(), "language": subscriber.language},
+    )
+    notice = None
+    if action == "save" and form.is_valid():
+        subscriptions.change_preferences(
+            subscriber,
+            components=form.cleaned_data["components"],
+            language=form.cleaned_data["language"],
+        )
+        notice = _("Saved.")
+    elif action == "unsubscribe":
+        subscriptions.unsubscribe(subscriber)
+        notice = _("You are unsubscribed. Nothing more will be sent.")
+    elif action == "resubscribe" and subscriber.state == SubscriberState.UNSUBSCRIBED:
+        subscriptions.confirm(subscriber)  # the manage link proves the mailbox
+        notice = _("Welcome back: you are subscribed again.")
+    elif action == "rotate" and subscriber.mode == Mode.WEBHOOK:
+        subscriptions.rotate_secret(subscriber)
+        notice = _(
+            "A new signing secret was made. Update your receiver: the old one no longer signs."
+        )
+    secret = None
+    if subscriber.mode == Mode.WEBHOOK and subscriber.state == SubscriberState.ACTIVE:
+        secret = subscriptions.reveal_secret(subscriber)
+    return render(
+        request,
+        "public/manage.html",
+        {
+            "page": Page.get(),
+            "subscriber": subscriber,
+            "form": form,
+            "notice": notice,
+            "secret": secret,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@never_cache
+@csrf_exempt  # RFC 8058: mail clients POST without cookies; the signed token is the credential
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET asks for a click (scanners follow links); POST unsubscribes, 200, no redirect."""
+    subscriber = tokens.subscriber_to_manage(token)
+    if subscriber is None:
+        return _bad_link(request)
+    if request.method == "GET":
+        return render(
+            request, "public/unsubscribe.html", {"page": Page.get(), "subscriber": subscriber}
+        )
+    subscriptions.unsubscribe(subscriber)
+    return _message(
+        request,
+        _("You are unsubscribed"),
+        _("Nothing more will be sent to you."),
+        link=(tokens.manage_url(subscriber), _("Changed your mind?")),
+    )
+
+
+urlpatterns = [
+    path("subscribe", subscribe, name="subscribe"),
+    path("incidents/<str:incident_id>/subscribe", subscribe, name="subscribe-incident"),
+    path("subscribe/confirm/<str:token>", confirm, name="subscribe-confirm"),
+    path("subscriptions/<str:token>", manage, name="subscription"),
+    path("subscriptions/<str:token>/unsubscribe", unsubscribe, name="unsubscribe"),
+]

@@ -1,0 +1,119 @@
+"""Notice emails: multipart, in the subscriber's language, one-click unsubscribe, one connection."""
+
+from __future__ import annotations
+
+import re
+
+from statuspage.notify import delivery
+from statuspage.notify.models import Delivery, Notice
+from statuspage.status import services
+from statuspage.status.models import Incident
+
+
+def open_outage(components):
+    return services.open_incident(
+        Incident(
+            name="Disbursement failing",
+            alternative_channel="Use the mini-program.",
+        ),
+        body="Payouts are **failing**.",
+        component_statuses={components["disbursement"]: "major_outage"},
+    )
+
+
+def send_all() -> None:
+    for notice in Notice.objects.filter(fanned_out_at__isnull=True):
+        delivery.fan_out(notice.pk, lambda mode, ids: delivery.deliver(ids))
+
+
+def test_a_notice_email_says_what_and_what_to_do_in_both_parts(
+    components, email_subscriber, mailbox
+):
+    email_subscriber("ana@example.com", language="en")
+    open_outage(components)
+    send_all()
+    [message] = mailbox.wait_for(1)
+    assert message["Subject"].strip() == "[Status] Investigating: Disbursement failing"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    for part in (text, html):
+        assert "Disbursement failing" in part
+        assert "Use the mini-program." in part
+        assert "Borrowing window - Disbursement" in part
+    assert "Payouts are **failing**." in text
+    assert "<strong>failing</strong>" in html
+
+
+def test_it_speaks_the_subscribers_language(components, email_subscriber, mailbox):
+    email_subscriber("li@example.com", language="zh-hans")
+    open_outage(components)
+    send_all()
+    [message] = mailbox.wait_for(1)
+    assert "调查中" in message["Subject"]
+    text = message.get_body(("plain",)).get_content()
+    assert "在此期间请使用" in text
+    assert "借款窗口 - 放款" in text
+
+
+def test_every_email_carries_one_click_unsubscribe_and_a_manage_link(
+    components, email_subscriber, mailbox, client
+):
+    email_subscriber("ana@example.com")
+    open_outage(components)
+    send_all()
+    [message] = mailbox.wait_for(1)
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    header = message["List-Unsubscribe"].strip()  # folded after the colon when long
+    url = re.fullmatch(r"<(http://127\.0\.0\.1:8000/subscriptions/[^>]+/unsubscribe)>", header)
+    assert url, header
+    assert "/subscriptions/" in message.get_body(("plain",)).get_content()
+    # the mail client's POST, without cookies, unsubscribes and answers 200 without redirect
+    response = client.post(
+        url.group(1).removeprefix("http://127.0.0.1:8000"), {"List-Unsubscribe": "One-Click"}
+    )
+    assert response.status_code == 200
+    assert Delivery.objects.get().subscriber.state == "unsubscribed"
+
+
+def test_the_message_id_is_stable_per_delivery(components, email_subscriber, mailbox):
+    email_subscriber("ana@example.com")
+    open_outage(components)
+    send_all()
+    sent = Delivery.objects.get()
+    [message] = mailbox.wait_for(1)
+    assert message["Message-ID"] == f"<{sent.uid}@127.0.0.1>"
+
+
+def test_many_messages_share_one_smtp_connection(components, email_subscriber, mailbox):
+    for n in range(30):
+        email_subscriber(f"s{n}@example.com")
+    open_outage(components)
+    send_all()
+    mailbox.wait_for(30)
+    assert mailbox.sessions == 1
+    assert Delivery.objects.filter(status="delivered").count() == 30
+
+
+def test_a_refused_address_quarantines_the_subscriber(components, email_subscriber, mailbox):
+    gone = email_subscriber("nobody@example.com")
+    email_subscriber("ana@example.com")
+    mailbox.refuse.add("nobody@example.com")
+    open_outage(components)
+    send_all()
+    refused = Delivery.objects.get(subscriber=gone)
+    assert refused.status == "dead"
+    assert refused.last_status_code == 550
+    gone.refresh_from_db()
+    assert gone.state == "quarantined"
+    assert len(mailbox.to("ana@example.com")) == 1
+
+
+def test_an_unreachable_mail_server_means_retry_not_loss(components, email_subscriber, settings):
+    email_subscriber("ana@example.com")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 1
+    open_outage(components)
+    send_all()
+    failed = Delivery.objects.get()
+    assert failed.status == "failed"
+    assert "unreachable" in failed.last_error

@@ -1,0 +1,272 @@
+"""Subscribing from the page: confirmed opt-in, signed links, manage, one-click unsubscribe."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import signing
+from django.test import Client
+
+from statuspage.notify import tasks, tokens
+from statuspage.notify.models import Subscriber
+
+pytestmark = pytest.mark.usefixtures("components")
+
+
+@pytest.fixture
+def sent(mailbox):
+    """Run the confirmation task the page queued, as a worker would, and return the mailbox."""
+
+    def run():
+        for subscriber in Subscriber.objects.all():
+            if subscriber.state == "unconfirmed" and subscriber.confirmation_sent_at is None:
+                tasks.send_confirmation(subscriber.pk)
+        return mailbox
+
+    return run
+
+
+def subscribe(client, **data):
+    return client.post("/subscribe", {"mode": "email", "language": "en", **data})
+
+
+def link_in(message, kind: str) -> str:
+    text = message.get_body(("plain",)).get_content()
+    url = re.search(rf"http://127\.0\.0\.1:8000(/{kind}/\S+)", text).group(1)
+    return url
+
+
+def test_the_form_shows_components_and_languages(client):
+    body = client.get("/subscribe", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Borrowing window - Disbursement" in body
+    assert 'name="language"' in body
+    assert "csrfmiddlewaretoken" in body
+
+
+def test_subscribing_sends_one_confirmation_and_nothing_else(client, sent, mailbox):
+    response = subscribe(client, email="Ana@Example.com ")
+    assert response.status_code == 200
+    assert b"Check your inbox" in response.content
+    subscriber = Subscriber.objects.get()
+    assert (subscriber.email, subscriber.state) == ("ana@example.com", "unconfirmed")
+    [message] = sent().wait_for(1)
+    assert "Confirm" in message["Subject"]
+
+
+def test_the_confirmation_link_confirms_once(client, sent):
+    subscribe(client, email="ana@example.com")
+    [message] = sent().wait_for(1)
+    url = link_in(message, "subscribe/confirm")
+    page = client.get(url)
+    assert page.status_code == 200
+    assert b"<form" in page.content  # a scanner's GET confirms nothing
+    assert Subscriber.objects.get().state == "unconfirmed"
+    assert client.post(url).status_code == 200
+    assert Subscriber.objects.get().state == "active"
+    assert client.post(url).status_code == 400  # single use
+    assert client.get(url).status_code == 400
+
+
+def test_an_expired_or_forged_confirmation_link_is_refused(client, sent, settings):
+    subscribe(client, email="ana@example.com")
+    subscriber = Subscriber.objects.get()
+    forged = signing.dumps([subscriber.pk, subscriber.confirm_nonce], salt="something else")
+    assert client.post(f"/subscribe/confirm/{forged}").status_code == 400
+    settings.CONFIRMATION_MAX_AGE_HOURS = 0
+    assert client.post(f"/subscribe/confirm/{tokens.confirm_token(subscriber)}").status_code == 400
+    assert Subscriber.objects.get().state == "unconfirmed"
+
+
+def test_subscribing_again_reveals_nothing_and_creates_nothing(client, sent):
+    first = subscribe(client, email="ana@example.com")
+    Subscriber.objects.update(state="active")
+    again = subscribe(client, email="ANA@example.com")
+    assert again.status_code == first.status_code
+    assert again.content == first.content
+    assert Subscriber.objects.count() == 1
+    tasks.send_already_subscribed(Subscriber.objects.get().pk)
+    assert "already subscribed" in sent().wait_for(1)[0]["Subject"]
+
+
+def test_chosen_components_and_language_are_kept(client, components):
+    subscribe(
+        client,
+        email="li@example.com",
+        language="zh-hans",
+        components=[components["disbursement"].pk, components["limit"].pk],
+    )
+    subscriber = Subscriber.objects.get()
+    assert subscriber.language == "zh-hans"
+    assert set(subscriber.components.values_list("pk", flat=True)) == {
+        components["disbursement"].pk,
+        components["limit"].pk,
+    }
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"email": "not-an-address"}, "email"),
+        ({"email": ""}, "email"),
+        ({"email": "a" * 250 + "@example.com"}, "email"),
+        ({"email": "x@example.com", "components": ["nosuchcompo"]}, "components"),
+        ({"email": "x@example.com", "language": "fr"}, "language"),
+        ({"email": "<script>alert(1)</script>@example.com"}, "email"),
+        ({"email": "x@example.com", "mode": "webhook"}, "endpoint"),
+        (
+            {"email": "x@example.com", "mode": "webhook", "endpoint": "javascript:alert(1)"},
+            "endpoint",
+        ),
+        (
+            {
+                "email": "x@example.com",
+                "mode": "webhook",
+                "endpoint": "http://169.254.169.254/latest",
+            },
+            "endpoint",
+        ),
+        (
+            {"email": "x@example.com", "mode": "webhook", "endpoint": "http://10.0.0.1/hook"},
+            "endpoint",
+        ),
+        (
+            {"email": "x@example.com", "mode": "webhook", "endpoint": "http://localhost:8000/"},
+            "endpoint",
+        ),
+        ({"email": "x@example.com", "mode": "sms"}, "mode"),
+    ],
+)
+def test_hostile_input_gets_a_clear_error_and_changes_nothing(client, data, field):
+    response = subscribe(client, **data)
+    assert response.status_code == 400
+    assert field in response.context["form"].errors
+    assert b"<script>alert" not in response.content
+    assert not Subscriber.objects.exists()
+
+
+def test_a_webhook_subscription_confirms_by_its_owners_email(client, sent, settings):
+    settings.ALLOW_PRIVATE_ADDRESSES = True
+    response = subscribe(
+        client, mode="webhook", email="ops@example.com", endpoint="http://127.0.0.1:9/hook"
+    )
+    assert response.status_code == 200
+    subscriber = Subscriber.objects.get()
+    assert subscriber.mode == "webhook"
+    assert subscriber.secret.startswith("whsec_")
+    [message] = sent().wait_for(1)
+    assert message["To"] == "ops@example.com"
+
+
+def test_the_signing_secret_is_shown_once_and_can_be_rotated(client, settings):
+    from statuspage.notify import subscriptions
+
+    settings.ALLOW_PRIVATE_ADDRESSES = True
+    hook = subscriptions.subscribe(
+        email="ops@example.com", endpoint="http://127.0.0.1:9/hook", skip_confirmation=True
+    )
+    url = f"/subscriptions/{tokens.manage_token(hook)}"
+    assert hook.secret in client.get(url).content.decode()
+    second = client.get(url).content.decode()
+    assert hook.secret not in second
+    assert hook.masked_secret in second
+    rotated = client.post(url, {"action": "rotate"}).content.decode()
+    old = hook.secret
+    hook.refresh_from_db()
+    assert hook.secret != old
+    assert hook.secret in rotated
+
+
+def test_the_manage_page_changes_preferences_and_unsubscribes(client, components):
+    from statuspage.notify import subscriptions
+
+    subscriber = subscriptions.subscribe(email="ana@example.com", skip_confirmation=True)
+    url = f"/subscriptions/{tokens.manage_token(subscriber)}"
+    response = client.post(
+        url, {"action": "save", "language": "zh-hans", "components": [components["app"].pk]}
+    )
+    assert response.status_code == 200
+    subscriber.refresh_from_db()
+    assert subscriber.language == "zh-hans"
+    assert list(subscriber.components.all()) == [components["app"]]
+    client.post(url, {"action": "unsubscribe"})
+    subscriber.refresh_from_db()
+    assert subscriber.state == "unsubscribed"
+    client.post(url, {"action": "resubscribe"})
+    subscriber.refresh_from_db()
+    assert subscriber.state == "active"
+
+
+def test_one_click_unsubscribe_works_without_cookies_and_without_redirect(db):
+    from statuspage.notify import subscriptions
+
+    subscriber = subscriptions.subscribe(email="ana@example.com", skip_confirmation=True)
+    url = f"/subscriptions/{tokens.manage_token(subscriber)}/unsubscribe"
+    mail_client = Client(enforce_csrf_checks=True)
+    shown = mail_client.get(url)
+    assert shown.status_code == 200 and b"<form" in shown.content
+    subscriber.refresh_from_db()
+    assert subscriber.state == "active"  # a GET (a scanner) changes nothing
+    response = mail_client.post(
+        url, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 200
+    subscriber.refresh_from_db()
+    assert subscriber.state == "unsubscribed"
+
+
+def test_a_bad_manage_link_is_refused(client):
+    assert client.get("/subscriptions/garbage").status_code == 400
+    assert client.post("/subscriptions/garbage/unsubscribe").status_code == 400
+
+
+def test_the_form_is_rate_limited_per_address(client, settings):
+    settings.SUBSCRIBE_RATE_PER_ADDRESS = "2/h"
+    for _ in range(2):
+        assert subscribe(client, email="ana@example.com").status_code == 200
+    limited = subscribe(client, email="Ana@example.com")
+    assert limited.status_code == 429
+    assert limited["Retry-After"] == "3600"
+    assert b"Too many" in limited.content
+
+
+def test_the_form_is_rate_limited_per_client_ip(client, settings):
+    settings.SUBSCRIBE_RATE_PER_IP = "3/h"
+    for n in range(3):
+        assert subscribe(client, email=f"s{n}@example.com").status_code == 200
+    assert subscribe(client, email="s9@example.com").status_code == 429
+    # another visitor is not affected
+    other = Client(REMOTE_ADDR="198.51.100.7")
+    assert subscribe(other, email="other@example.com").status_code == 200
+
+
+def test_forwarded_for_is_believed_only_from_a_trusted_proxy(rf, settings):
+    from statuspage.public.subscribe import client_ip
+
+    request = rf.post("/subscribe", HTTP_X_FORWARDED_FOR="203.0.113.9", REMOTE_ADDR="198.51.100.1")
+    assert client_ip(request) == "198.51.100.1"
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    proxied = rf.post(
+        "/subscribe", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.9, 10.0.0.3", REMOTE_ADDR="10.0.0.2"
+    )
+    assert client_ip(proxied) == "203.0.113.9"
+
+
+def test_following_one_incident(client, components):
+    from statuspage.status import services
+    from statuspage.status.models import Incident
+
+    incident = services.open_incident(Incident(name="Slow payouts"), body="Slow.")
+    response = client.post(
+        f"/incidents/{incident.pk}/subscribe",
+        {"mode": "email", "email": "f@example.com", "language": "en"},
+    )
+    assert response.status_code == 200
+    assert Subscriber.objects.get().incident == incident
+    services.resolve(incident)
+    closed = client.post(
+        f"/incidents/{incident.pk}/subscribe",
+        {"mode": "email", "email": "g@example.com", "language": "en"},
+    )
+    assert closed.status_code == 400
+    assert Subscriber.objects.count() == 1
