@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -43,6 +44,7 @@ class SubscriberAdmin(admin.ModelAdmin):
     list_filter = ["mode", "state", "language"]
     search_fields = ["email", "endpoint"]
     filter_horizontal = ["components"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = [
         "masked_secret", "state", "confirmed_at", "quarantined_at", "quarantine_reason",
         "unsubscribed_at", "created_at", "recent_deliveries",

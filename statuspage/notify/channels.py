@@ -14,10 +14,12 @@ import smtplib
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import parseaddr
 
 import aiohttp
 from django.conf import settings
 from django.core.mail import get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from standardwebhooks import Webhook
 
 from statuspage.lib import outbound
@@ -53,13 +55,26 @@ def _ms(started: float) -> int:
 
 
 class EmailChannel(Channel):
-    """Many messages per SMTP connection; a broken connection is reopened once per batch."""
+    """Many messages per SMTP connection; a broken connection is reopened once per batch.
+
+    With Django's SMTP backend, messages go out as prepared bytes (NoticeEmails.raw); any
+    other backend (console, anymail's providers) gets ordinary Django email messages.
+    """
 
     mode = Mode.EMAIL
 
     def send(self, deliveries: list[Delivery]) -> list[Outcome]:
         emails = NoticeEmails()
         connection = get_connection(fail_silently=False)
+        sender = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+
+        def send_one(delivery: Delivery) -> None:
+            address = delivery.subscriber.email
+            if isinstance(connection, SMTPBackend) and address.isascii():
+                connection.connection.sendmail(sender, [address], emails.raw(delivery))
+            else:
+                connection.send_messages([emails.compose(delivery)])
+
         outcomes: list[Outcome] = []
         reopened = False
         try:
@@ -70,7 +85,7 @@ class EmailChannel(Channel):
             for delivery in deliveries:
                 started = time.monotonic()
                 try:
-                    connection.send_messages([emails.compose(delivery)])
+                    send_one(delivery)
                     outcomes.append(Outcome(True, _ms(started)))
                 except smtplib.SMTPRecipientsRefused as exc:
                     code, reason = next(iter(exc.recipients.values()))

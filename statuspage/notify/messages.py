@@ -7,9 +7,11 @@ spend their time on SMTP, not on templates.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import datetime
-from email.utils import make_msgid
+from email.header import Header
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -54,6 +56,7 @@ class NoticeEmails:
 
     def __init__(self) -> None:
         self._rendered: dict[tuple[int, str], Rendered] = {}
+        self._heads: dict[tuple[int, str], bytes] = {}
         self._page = Page.get()
 
     def _render(self, notice: Notice, language: str) -> Rendered:
@@ -101,33 +104,88 @@ class NoticeEmails:
             html=render_to_string("email/notice.html", context),
         )
 
-    def compose(self, delivery: Delivery) -> EmailMultiAlternatives:
-        subscriber = delivery.subscriber
-        rendered = self._render(delivery.notice, subscriber.language)
-        links = {
-            MANAGE: tokens.manage_url(subscriber),
-            UNSUBSCRIBE: tokens.unsubscribe_url(subscriber),
+    @staticmethod
+    def _fill(text: str, subscriber: Subscriber) -> str:
+        manage = tokens.manage_url(subscriber)
+        return text.replace(MANAGE, manage).replace(UNSUBSCRIBE, f"{manage}/unsubscribe")
+
+    @staticmethod
+    def _thread_headers(delivery: Delivery) -> dict[str, str]:
+        return {
+            # Stable per delivery: a retry is the same message, not a second one.
+            "Message-ID": f"<{delivery.uid}@{_host()}>",
+            # Threads every notice of one incident together in mail clients.
+            "References": f"<incident-{delivery.notice.incident_id}@{_host()}>",
         }
 
-        def fill(text: str) -> str:
-            for placeholder, url in links.items():
-                text = text.replace(placeholder, url)
-            return text
-
+    def compose(self, delivery: Delivery) -> EmailMultiAlternatives:
+        """The message as a Django email, for any email backend."""
+        subscriber = delivery.subscriber
+        rendered = self._render(delivery.notice, subscriber.language)
         message = EmailMultiAlternatives(
             subject=rendered.subject,
-            body=fill(rendered.text),
+            body=self._fill(rendered.text, subscriber),
             to=[subscriber.email],
-            headers={
-                # Stable per delivery: a retry is the same message, not a second one.
-                "Message-ID": f"<{delivery.uid}@{_host()}>",
-                # Threads every notice of one incident together in mail clients.
-                "References": f"<incident-{delivery.notice.incident_id}@{_host()}>",
-            },
+            headers=self._thread_headers(delivery),
         )
-        message.attach_alternative(fill(rendered.html), "text/html")
+        message.attach_alternative(self._fill(rendered.html, subscriber), "text/html")
         _with_headers(message, subscriber)
         return message
+
+    def raw(self, delivery: Delivery) -> bytes:
+        """The same message as ready-to-send bytes, for SMTP.
+
+        Building a MIME tree per recipient costs more than sending it; here only the links
+        and the base64 bodies differ per recipient, so a fan-out runs at the speed of SMTP.
+        The result parses to the same message as `compose` (tests compare the two).
+        """
+        subscriber = delivery.subscriber
+        key = (delivery.notice_id, subscriber.language)
+        rendered = self._render(delivery.notice, subscriber.language)
+        head = self._heads.get(key)
+        if head is None:
+            head = self._heads[key] = _head(rendered.subject)
+        manage = tokens.manage_url(subscriber)
+        headers = {
+            "To": subscriber.email,
+            "Date": formatdate(),
+            **self._thread_headers(delivery),
+            "List-Unsubscribe": f"<{manage}/unsubscribe>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Auto-Submitted": "auto-generated",
+        }
+        text = self._fill(rendered.text, subscriber)
+        html = self._fill(rendered.html, subscriber)
+        return b"".join(
+            [
+                head,
+                "".join(f"{name}: {value}\r\n" for name, value in headers.items()).encode(),
+                b"MIME-Version: 1.0\r\n",
+                b'Content-Type: multipart/alternative; boundary="' + BOUNDARY + b'"\r\n\r\n',
+                _part("text/plain", text),
+                _part("text/html", html),
+                b"--" + BOUNDARY + b"--\r\n",
+            ]
+        )
+
+
+# Cannot occur in base64 bodies ('-' and '_' are not in the base64 alphabet).
+BOUNDARY = b"==_statuspage_part_=="
+
+
+def _head(subject: str) -> bytes:
+    sender = formataddr(parseaddr(settings.DEFAULT_FROM_EMAIL), charset="utf-8")
+    encoded_subject = Header(subject, "utf-8", maxlinelen=76).encode(linesep="\r\n")
+    return f"From: {sender}\r\nSubject: {encoded_subject}\r\n".encode()
+
+
+def _part(content_type: str, body: str) -> bytes:
+    encoded = base64.encodebytes(body.encode()).replace(b"\n", b"\r\n")
+    return (
+        b"--" + BOUNDARY + b"\r\n"
+        b"Content-Type: " + content_type.encode() + b'; charset="utf-8"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + encoded
+    )
 
 
 def _simple(subscriber: Subscriber, template: str, subject: str, context: dict):

@@ -117,3 +117,47 @@ def test_an_unreachable_mail_server_means_retry_not_loss(components, email_subsc
     failed = Delivery.objects.get()
     assert failed.status == "failed"
     assert "unreachable" in failed.last_error
+
+
+def test_prepared_bytes_and_django_messages_say_the_same(components, email_subscriber):
+    """The SMTP fast path and the path for other backends produce the same email."""
+    import email
+    import email.policy
+
+    from statuspage.notify.messages import NoticeEmails
+
+    email_subscriber("li@example.com", language="zh-hans")
+    open_outage(components)
+    notice = Notice.objects.get()
+    delivery.fan_out(notice.pk, lambda mode, ids: None)
+    emails = NoticeEmails()
+    sent = Delivery.objects.select_related("notice", "subscriber").get()
+    fast = email.message_from_bytes(emails.raw(sent), policy=email.policy.default)
+    slow = email.message_from_bytes(
+        emails.compose(sent).message().as_bytes(), policy=email.policy.default
+    )
+    for header in (
+        "Subject",
+        "To",
+        "Message-ID",
+        "References",
+        "List-Unsubscribe",
+        "List-Unsubscribe-Post",
+    ):
+        assert fast[header].strip() == slow[header].strip(), header
+    assert fast["From"] == slow["From"]
+    for kind in ("plain", "html"):
+        assert fast.get_body((kind,)).get_content() == slow.get_body((kind,)).get_content()
+
+
+def test_other_email_backends_get_ordinary_messages(components, email_subscriber, settings):
+    from django.core import mail
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    email_subscriber("ana@example.com")
+    open_outage(components)
+    send_all()
+    [message] = mail.outbox
+    assert message.subject == "[Status] Investigating: Disbursement failing"
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert Delivery.objects.get().status == "delivered"
