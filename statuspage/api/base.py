@@ -32,7 +32,7 @@ from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from statuspage.api.errors import NOT_FOUND, BadRequest, PayloadTooLarge, Unprocessable
-from statuspage.api.parsers import BracketKeyError, nest_query
+from statuspage.api.parsers import BracketKeyError, nest_query, refuse_nul
 from statuspage.status.models import Page
 
 MAX_PAGE = 1_000_000  # beyond this a page is empty anyway; keeps OFFSET within SQL integers
@@ -109,6 +109,7 @@ class ManagementView(APIView):
         if length.isdigit() and int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             raise PayloadTooLarge()  # before anything reads it
         super().initial(request, *args, **kwargs)
+        refuse_nul([*kwargs.values(), *request.query_params.values()])
         self.page = Page.get()
         page_id = kwargs.get("page_id")
         if page_id is not None and page_id != self.page.id:

@@ -76,11 +76,27 @@ def nest_query(query: str) -> dict[str, Any]:
 
 def _form(text: str) -> dict[str, Any]:
     try:
-        return nest_query(text)
+        return refuse_nul(nest_query(text))
     except BracketKeyError as exc:
         raise ParseError(
             _("The form field name “%(name)s” is not valid bracket notation.") % {"name": exc}
         ) from exc
+
+
+def refuse_nul(data: Any) -> Any:
+    """PostgreSQL cannot store a NUL character in text or JSON; say so instead of failing."""
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise ParseError(_("The request contains a NUL character, which cannot be stored."))
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return data
 
 
 def _read(stream) -> bytes:
@@ -103,7 +119,7 @@ def _no_constants(name: str) -> Any:
 
 def _json(text: str) -> Any:
     try:
-        return json.loads(text, parse_constant=_no_constants)
+        return refuse_nul(json.loads(text, parse_constant=_no_constants))
     except ValueError as exc:
         message = _("The request body is not valid JSON: %(error)s") % {"error": exc}
         raise ParseError(message) from exc

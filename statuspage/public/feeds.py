@@ -1,1 +1,182 @@
-urlpatterns: list = []
+"""The history as feeds, for readers and calendars.
+
+- `/history.atom` and `/history.rss`: one entry per incident (the 50 most recent, newest
+  first, maintenance and announcements included), titled with its name, linking to its page,
+  its content the updates newest first: time, status in bold, message.
+- `/maintenance.ics`: upcoming maintenance and that of the last RECENT_DAYS, one event each.
+
+Served from the page-version response cache, rendered once per change in the page's default
+language; links come from PUBLIC_URL, never from the request, so every visitor gets the same
+bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.urls import path
+from django.utils import timezone
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+from icalendar import Calendar, Event
+
+from statuspage.public.cache import cached
+from statuspage.status.models import Component, Incident, Page
+
+FEED_ITEMS = 50
+RECENT_DAYS = 30
+
+
+class AtomWithContent(Atom1Feed):
+    """Atom with each entry's updates as `<content type="html">`, as Statuspage's feed has
+    them (Django's Atom feed only writes a summary)."""
+
+    def add_item_elements(self, handler, item) -> None:
+        super().add_item_elements(handler, item)
+        handler.addQuickElement("content", item["content"], {"type": "html"})
+
+
+@dataclass(frozen=True)
+class History:
+    """What a feed render needs besides the incidents (Feed instances are shared by requests,
+    so nothing request-specific may live on them)."""
+
+    page: Page
+    names: dict[str, str]
+
+
+class HistoryFeed(Feed):
+    def get_object(self, request: HttpRequest, *args, **kwargs) -> History:
+        names = {c.pk: c.display_name for c in Component.objects.select_related("group")}
+        return History(page=Page.get(), names=names)
+
+    def title(self, history: History) -> str:
+        return _("%(page)s: incident history") % {"page": history.page.name}
+
+    def link(self, history: History) -> str:
+        return f"{settings.PUBLIC_URL}/history"
+
+    def description(self, history: History) -> str:
+        return _("Incidents and maintenance of %(page)s, newest first.") % {
+            "page": history.page.name
+        }
+
+    def author_name(self, history: History) -> str:
+        return str(history.page.name)
+
+    def items(self, history: History) -> list[Incident]:
+        incidents = list(Incident.objects.with_details()[:FEED_ITEMS])
+        for incident in incidents:
+            incident.updates_html = render_to_string(
+                "feeds/incident_updates.html",
+                {"incident": incident, "zone": history.page.zone, "component_names": history.names},
+            )
+        return incidents
+
+    def item_title(self, incident: Incident) -> str:
+        return incident.name
+
+    def item_link(self, incident: Incident) -> str:
+        return incident.shortlink
+
+    def item_pubdate(self, incident: Incident) -> datetime:
+        return incident.created_at
+
+    def item_updateddate(self, incident: Incident) -> datetime:
+        return incident.updated_at
+
+
+class HistoryRss(HistoryFeed):
+    feed_type = Rss201rev2Feed
+
+    def feed_url(self, history: History) -> str:
+        return f"{settings.PUBLIC_URL}/history.rss"
+
+    def item_description(self, incident: Incident) -> str:
+        return incident.updates_html
+
+
+class HistoryAtom(HistoryFeed):
+    feed_type = AtomWithContent
+
+    def subtitle(self, history: History) -> str:
+        return self.description(history)
+
+    def feed_url(self, history: History) -> str:
+        return f"{settings.PUBLIC_URL}/history.atom"
+
+    def item_description(self, incident: Incident) -> None:
+        return None  # the updates go in <content>, not repeated in <summary>
+
+    def item_extra_kwargs(self, incident: Incident) -> dict:
+        return {"content": incident.updates_html}
+
+
+def _next_midnight(zone) -> float:
+    tomorrow = timezone.localdate(timezone=zone) + timedelta(days=1)
+    return datetime.combine(tomorrow, datetime.min.time(), tzinfo=zone).timestamp()
+
+
+def maintenance_event(maintenance: Incident, host: str) -> Event:
+    latest = maintenance.updates.all()[:1]
+    affected = ", ".join(c.display_name for c in maintenance.components.all())
+    description = "\n\n".join(
+        part
+        for part in (
+            latest[0].body if latest else "",
+            _("Affects: %(components)s") % {"components": affected} if affected else "",
+            maintenance.shortlink,
+        )
+        if part
+    )
+    event = Event()
+    event.add("uid", f"{maintenance.id}@{host}")
+    event.add("dtstamp", maintenance.updated_at)
+    event.add("created", maintenance.created_at)
+    event.add("last-modified", maintenance.updated_at)
+    event.add("dtstart", maintenance.scheduled_for)
+    event.add("dtend", maintenance.scheduled_until)
+    event.add("summary", maintenance.name)
+    event.add("description", description)
+    event.add("url", maintenance.shortlink)
+    event.add("status", "CONFIRMED")
+    return event
+
+
+@require_safe
+@cached(per_language=False)
+def maintenance_calendar(request: HttpRequest) -> HttpResponse:
+    page = Page.get()
+    host = urlsplit(settings.PUBLIC_URL).hostname or "localhost"
+    since = timezone.now() - timedelta(days=RECENT_DAYS)
+    maintenances = (
+        Incident.objects.maintenances()
+        .filter(scheduled_until__gte=since)
+        .order_by("scheduled_for")
+        .with_details()
+    )
+    calendar = Calendar()
+    calendar.add("prodid", "-//statuspage//maintenance//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", _("%(page)s: maintenance") % {"page": page.name})
+    for maintenance in maintenances:
+        calendar.add_component(maintenance_event(maintenance, host))
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response.modified = page.updated_at.timestamp()
+    response.fresh_until = _next_midnight(page.zone)  # "recent" moves with the calendar day
+    return response
+
+
+urlpatterns = [
+    path("history.atom", require_safe(cached(per_language=False)(HistoryAtom())), name="feed-atom"),
+    path("history.rss", require_safe(cached(per_language=False)(HistoryRss())), name="feed-rss"),
+    path("maintenance.ics", maintenance_calendar, name="maintenance-calendar"),
+]

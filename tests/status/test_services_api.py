@@ -43,7 +43,9 @@ def test_component_changes_without_an_update_join_the_latest_update(outage, comp
         components["app"],
     }
     assert outage.impact == "critical"
-    logged = StatusChange.objects.filter(incident_update=update).order_by("component__position", "id")
+    logged = StatusChange.objects.filter(incident_update=update).order_by(
+        "component__position", "id"
+    )
     assert [(c.new_status, c.cause) for c in logged] == [
         ("partial_outage", "api"),
         ("degraded_performance", "operator"),
