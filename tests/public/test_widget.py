@@ -1,0 +1,146 @@
+"""The embeddable widget: a small script and a JSON endpoint that say what is wrong, in the
+visitor's language, readable from the lender's own site without cookies."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from statuspage.status import services
+from statuspage.status.models import Incident
+
+LENDER = "https://www.lender.example"
+
+
+def widget(client, path="/widget.json", language="en", **headers):
+    return client.get(path, HTTP_ACCEPT_LANGUAGE=language, HTTP_ORIGIN=LENDER, **headers)
+
+
+@pytest.fixture
+def outage(components, commit):
+    return commit(
+        services.open_incident,
+        Incident(
+            name="Disbursement failing",
+            alternative_channel="Borrow in the mini-program instead.",
+            expected_recovery_at=timezone.now() + timedelta(hours=2),
+        ),
+        body="Loans are not being paid out.",
+        component_statuses={components["disbursement"]: "major_outage"},
+    )
+
+
+def test_when_all_is_well_it_says_so_and_nothing_else(client, components):
+    data = widget(client).json()
+    assert data["ok"] is True
+    assert data["incidents"] == []
+    assert data["affected"] == []
+    assert data["status"] == {"indicator": "none", "description": "All Systems Operational"}
+
+
+def test_during_an_outage_it_says_what_is_affected_what_to_do_and_until_when(
+    client, components, outage
+):
+    data = widget(client).json()
+    assert data["ok"] is False
+    assert data["status"]["indicator"] == "major"
+    assert data["affected"] == ["Disbursement"]
+    (incident,) = data["incidents"]
+    assert incident["name"] == "Disbursement failing"
+    assert incident["components"] == ["Disbursement"]
+    assert incident["alternative_channel"] == "Borrow in the mini-program instead."
+    assert incident["expected_recovery_at"] == outage.expected_recovery_at.isoformat()
+    assert incident["url"] == f"{settings.PUBLIC_URL}/incidents/{outage.pk}"
+    assert data["text"]["meanwhile"] == "Meanwhile, use"
+
+
+def test_it_speaks_the_visitor_s_language_or_the_one_asked_for(client, components, outage):
+    chinese = widget(client, language="zh-CN,zh;q=0.9").json()
+    assert chinese["language"] == "zh-hans"
+    assert chinese["affected"] == ["放款"]
+    assert chinese["text"]["meanwhile"] == "在此期间请使用"
+    assert chinese["status"]["description"] == "系统部分中断"
+    forced = widget(client, "/widget.zh-hans.json", language="en").json()
+    assert forced["language"] == "zh-hans"
+    assert forced["incidents"][0]["components"] == ["放款"]
+    assert widget(client, "/widget.en.json", language="zh-CN").json()["affected"] == [
+        "Disbursement"
+    ]
+    assert widget(client, "/widget.fr.json").status_code == 404
+
+
+def test_running_maintenance_shows_but_announcements_and_upcoming_windows_do_not(
+    client, components, commit
+):
+    commit(
+        services.open_incident,
+        Incident(kind="announcement", name="New repayment channel"),
+        body="Repay at any bank.",
+    )
+    start = timezone.now() + timedelta(days=1)
+    upcoming = Incident(
+        kind="maintenance",
+        name="Credit upgrade",
+        scheduled_for=start,
+        scheduled_until=start + timedelta(hours=2),
+    )
+    commit(services.open_incident, upcoming, body="Planned.", affected=[components["credit"]])
+    assert widget(client).json()["ok"] is True
+
+    commit(
+        services.post_update,
+        upcoming,
+        status="in_progress",
+        body="Started early.",
+        component_statuses={components["credit"]: "under_maintenance"},
+    )
+    data = widget(client).json()
+    assert data["ok"] is False
+    assert [i["name"] for i in data["incidents"]] == ["Credit upgrade"]
+    assert data["incidents"][0]["impact"] == "maintenance"
+
+
+def test_a_degraded_component_without_an_incident_still_shows(client, components, commit):
+    commit(services.set_component_status, components["limit"], "degraded_performance")
+    data = widget(client).json()
+    assert (data["ok"], data["affected"], data["incidents"]) == (False, ["Limit allocation"], [])
+
+
+def test_any_site_can_read_it_without_cookies(client, components):
+    response = widget(client)
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in response
+    assert not response.cookies
+    assert "Accept-Language" in response["Vary"]
+    assert response["Content-Type"] == "application/json"
+
+
+def test_it_is_served_from_the_cache_until_the_page_changes(
+    client, components, django_assert_num_queries, commit
+):
+    first = widget(client)
+    with django_assert_num_queries(0):
+        again = widget(client, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    commit(services.set_component_status, components["app"], "major_outage")
+    assert widget(client).json()["ok"] is False
+
+
+def test_the_script_is_small_dependency_free_cached_and_never_sends_cookies(
+    client, components, django_assert_num_queries
+):
+    response = client.get("/widget.js")
+    assert response["Content-Type"] == "text/javascript; charset=utf-8"
+    source = response.content.decode()
+    assert source == (Path(settings.BASE_DIR) / "static/js/widget.js").read_text()
+    assert len(response.content) < 4096
+    assert 'credentials: "omit"' in source
+    assert "document.cookie" not in source
+    assert "import " not in source and "require(" not in source
+    assert "textContent" in source and "innerHTML" not in source  # names cannot inject markup
+    with django_assert_num_queries(0):
+        assert client.get("/widget.js").content == response.content
