@@ -241,7 +241,7 @@ ADMIN_SITE_HEADER = _("Status page operations")
 
 # How often each web process asks Redis whether the page changed (seconds). Bounds how long a
 # change takes to reach every worker; 0 asks on every request.
-PAGE_VERSION_RECHECK_SECONDS = env_float("PAGE_VERSION_RECHECK_SECONDS", 1.0, minimum=0)
+PAGE_VERSION_RECHECK_SECONDS = env_float("PAGE_VERSION_RECHECK_SECONDS", 0.5, minimum=0)
 FORMAT_MODULE_PATH = ["statuspage.formats"]
 
 # --- Notifications (statuspage/notify) ---

@@ -50,6 +50,7 @@ class Rendered:
     last_modified: str
     fresh_until: float | None = None
     vary: str = VARY
+    headers: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def build(
@@ -61,6 +62,7 @@ class Rendered:
         modified: float | None = None,
         fresh_until: float | None = None,
         vary: str = VARY,
+        headers: tuple[tuple[str, str], ...] = (),
     ) -> Rendered:
         return cls(
             status=status,
@@ -72,6 +74,7 @@ class Rendered:
             last_modified=http_date(modified or time.time()),
             fresh_until=fresh_until,
             vary=vary,
+            headers=headers,
         )
 
     @property
@@ -87,35 +90,60 @@ class Rendered:
             return self.gzip, "gzip"
         return self.body, None
 
-    def not_modified_for(self, request: HttpRequest) -> bool:
-        if_none_match = request.headers.get("If-None-Match")
+    def not_modified(self, if_none_match: str | None, if_modified_since: str | None) -> bool:
         if if_none_match is not None:
             tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
             return "*" in tags or self.etag.removeprefix("W/") in tags
-        since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+        since = parse_http_date_safe(if_modified_since or "")
         modified = parse_http_date_safe(self.last_modified)
         return since is not None and modified is not None and modified <= since
 
-    def respond(self, request: HttpRequest) -> HttpResponse:
-        headers = {
-            "ETag": self.etag,
-            "Last-Modified": self.last_modified,
-            "Cache-Control": cache_control(),
-            "Vary": self.vary,
-        }
-        if self.status == 200 and self.not_modified_for(request):
-            return HttpResponse(status=304, headers=headers)
-        body, encoding = self.encoded(request.headers.get("Accept-Encoding", ""))
+    def answer(
+        self,
+        method: str,
+        accept_encoding: str,
+        if_none_match: str | None,
+        if_modified_since: str | None,
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        """(status, headers, body) for one request: the same for the Django view and for the
+        WSGI fast path, so a visitor cannot tell which one answered."""
+        headers = [
+            ("ETag", self.etag),
+            ("Last-Modified", self.last_modified),
+            ("Cache-Control", cache_control()),
+            ("Vary", self.vary),
+            *SECURITY_HEADERS,
+            *self.headers,
+        ]
+        if self.status == 200 and self.not_modified(if_none_match, if_modified_since):
+            return 304, headers, b""
+        body, encoding = self.encoded(accept_encoding)
+        headers.append(("Content-Type", self.content_type))
         if encoding:
-            headers["Content-Encoding"] = encoding
-        response = HttpResponse(
-            b"" if request.method == "HEAD" else body,
-            status=self.status,
-            content_type=self.content_type,
-            headers=headers,
+            headers.append(("Content-Encoding", encoding))
+        headers.append(("Content-Length", str(len(body))))
+        return self.status, headers, b"" if method == "HEAD" else body
+
+    def respond(self, request: HttpRequest) -> HttpResponse:
+        status, headers, body = self.answer(
+            request.method,
+            request.headers.get("Accept-Encoding", ""),
+            request.headers.get("If-None-Match"),
+            request.headers.get("If-Modified-Since"),
         )
-        response["Content-Length"] = str(len(body))
+        response = HttpResponse(body, status=status)
+        for name, value in headers:
+            response[name] = value
         return response
+
+
+# What Django's security middleware would add; the fast path adds the same (see `answer`).
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+)
 
 
 def cache_control() -> str:
@@ -148,6 +176,11 @@ class ResponseCache:
             self._memory.move_to_end(key)
             while len(self._memory) > MEMORY_ENTRIES:
                 self._memory.popitem(last=False)
+
+    def in_memory(self, key: str) -> Rendered | None:
+        """The fast path's lookup: this process's memory only, never the network."""
+        rendered = self._memory.get(key)
+        return rendered if rendered is not None and rendered.is_fresh else None
 
     def _recall(self, key: str) -> Rendered | None:
         rendered = self._memory.get(key)
@@ -189,9 +222,18 @@ def cache_key(version: int, language: str, path: str, query: str = "") -> str:
     return f"sp:r:{version}:{language}:{path}?{query}"
 
 
-def from_response(response: HttpResponse, vary: str = VARY) -> Rendered:
+# Headers the cache computes itself; any other header a view sets is kept with the response.
+MANAGED_HEADERS = {
+    "content-type", "content-length", "etag", "last-modified", "cache-control", "vary",
+    "content-language", "x-frame-options", "x-content-type-options", "referrer-policy",
+    "cross-origin-opener-policy", "set-cookie",
+}  # fmt: skip
+
+
+def from_response(response: HttpResponse, vary: str, language: str) -> Rendered:
     if hasattr(response, "render"):
         response.render()
+    kept = tuple((k, v) for k, v in response.items() if k.lower() not in MANAGED_HEADERS)
     return Rendered.build(
         response.content,
         content_type=response["Content-Type"],
@@ -199,6 +241,7 @@ def from_response(response: HttpResponse, vary: str = VARY) -> Rendered:
         modified=getattr(response, "modified", None),
         fresh_until=getattr(response, "fresh_until", None),
         vary=vary,
+        headers=(("Content-Language", language), *kept),
     )
 
 
@@ -228,13 +271,17 @@ def cached(*, params: tuple[str, ...] = (), per_language: bool = True) -> Callab
                     response = view(request, *args, **kwargs)
                     if response.status_code not in CACHEABLE_STATUSES:
                         raise _Uncacheable(response)
-                    return from_response(response, vary)
+                    return from_response(response, vary, language)
 
             try:
                 rendered = responses.get_or_render(key, version, render)
             except _Uncacheable as exc:
                 return exc.response
-            return rendered.respond(request)
+            response = rendered.respond(request)
+            # For the WSGI fast path: which cache entry answers this request next time.
+            response.cache_parts = (language, request.path, query)
+            response.rendered = rendered
+            return response
 
         return wrapper
 
