@@ -244,6 +244,21 @@ ADMIN_SITE_HEADER = _("Status page operations")
 PAGE_VERSION_RECHECK_SECONDS = env_float("PAGE_VERSION_RECHECK_SECONDS", 0.5, minimum=0)
 FORMAT_MODULE_PATH = ["statuspage.formats"]
 
+# --- Read path: render on write, static publishing (statuspage/public) ---
+# Where to write the rendered public pages, /api/v2 JSON and feeds for a web server to serve
+# directly (deploy/nginx.conf); empty: no files, the application serves everything.
+PUBLISH_DIR = env_str("PUBLISH_DIR", "")
+# Called (POST, JSON list of changed paths) after each publish, e.g. a CDN's purge endpoint.
+PURGE_URL = env_url("PURGE_URL", "", schemes=("http", "https"))
+# Adds the benchmark's ceiling view (/_bench/constant) and an X-Served-By header. Never in
+# production: it reveals process ids.
+BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
+CELERY_BEAT_SCHEDULE["keep-published"] = {
+    "task": "statuspage.public.tasks.keep_published",
+    "schedule": 60.0,
+}
+# --- end of read path settings ---
+
 # --- Notifications (statuspage/notify) ---
 # Outbound HTTP to 127.0.0.1, 10/8, ... is refused unless this is on (development and tests only).
 ALLOW_PRIVATE_ADDRESSES = env_bool("ALLOW_PRIVATE_ADDRESSES", False)

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import Client
 from django.utils import translation
 
@@ -98,3 +100,15 @@ def operator_client(operator) -> Client:
     client = Client(headers={"Accept-Language": "en"})
     client.force_login(operator)
     return client
+
+
+@pytest.fixture
+def keep_the_test_connection() -> Iterator[None]:
+    """For tests that call the real WSGI handler: it closes database connections around each
+    request, which inside a test transaction would close the test's own (Django's test client
+    disconnects the same receivers)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)

@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from statuspage.celery import enqueue
 from statuspage.notify import delivery, subscriptions, tasks
 from statuspage.notify.models import (
     Attempt,
@@ -90,7 +91,7 @@ class SubscriberAdmin(admin.ModelAdmin):
             queryset.filter(state=SubscriberState.UNCONFIRMED).values_list("pk", flat=True)
         )
         for pk in chosen:
-            tasks.enqueue(tasks.send_confirmation, pk)
+            enqueue(tasks.send_confirmation, pk)
         self.message_user(request, _("Confirmation emails queued: %d.") % len(chosen))
 
 
@@ -194,7 +195,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     def replay_selected(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
         count = delivery.replay(
             list(queryset.values_list("pk", flat=True)),
-            lambda mode, ids: tasks.enqueue(tasks.deliver, ids),
+            lambda mode, ids: enqueue(tasks.deliver, ids),
         )
         self.message_user(
             request,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from statuspage.celery import enqueue
 from statuspage.notify import payloads, tasks
 from statuspage.notify.models import Mode, Notice, NoticeKind, Subscriber, SubscriberState
 from statuspage.status.models import Incident, IncidentUpdate, StatusChange
@@ -24,7 +25,7 @@ def _create(kind: str, *, incident: Incident, update: IncidentUpdate | None = No
         payload=payloads.incident_payload(incident, now),
         created_at=now,
     )
-    transaction.on_commit(lambda: tasks.enqueue(tasks.fan_out, notice.pk))
+    transaction.on_commit(lambda: enqueue(tasks.fan_out, notice.pk))
     return notice
 
 
@@ -55,4 +56,4 @@ def on_components_changed(sender, changes: list[StatusChange], **kwargs) -> None
             payload=payloads.component_payload(change, now),
             created_at=now,
         )
-        transaction.on_commit(lambda pk=notice.pk: tasks.enqueue(tasks.fan_out, pk))
+        transaction.on_commit(lambda pk=notice.pk: enqueue(tasks.fan_out, pk))

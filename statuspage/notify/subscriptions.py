@@ -39,10 +39,11 @@ def check_endpoint(url: str) -> None:
 
 
 def _send_confirmation_on_commit(subscriber: Subscriber, *, already_active: bool) -> None:
+    from statuspage.celery import enqueue
     from statuspage.notify import tasks  # tasks import this module
 
     task = tasks.send_already_subscribed if already_active else tasks.send_confirmation
-    transaction.on_commit(lambda: tasks.enqueue(task, subscriber.pk))
+    transaction.on_commit(lambda: enqueue(task, subscriber.pk))
 
 
 @transaction.atomic

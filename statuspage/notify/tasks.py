@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
-from kombu.exceptions import KombuError
-from redis.exceptions import RedisError
 
+from statuspage.celery import enqueue
 from statuspage.notify import delivery, messages
 from statuspage.notify.models import Mode, Subscriber, SubscriberState
-
-log = logging.getLogger(__name__)
-
-
-def enqueue(task, *args) -> None:
-    """Send a task without waiting for a broker that is down: the sweeper is the fallback."""
-    try:
-        task.apply_async(args, retry=False)
-    except (KombuError, RedisError, OSError) as exc:
-        log.warning("could not enqueue %s%s (the sweeper will): %s", task.name, args, exc)
 
 
 def _enqueue_send(mode: str, ids: list[int]) -> None:

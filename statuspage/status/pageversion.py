@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from statuspage.status import signals
 from statuspage.status.models import Page
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,12 @@ def bump() -> None:
     """
     Page.objects.update(version=F("version") + 1, updated_at=timezone.now())
     version = Page.objects.values_list("version", flat=True).get()
-    transaction.on_commit(lambda: publish(version))
+    transaction.on_commit(lambda: _committed(version))
+
+
+def _committed(version: int) -> None:
+    publish(version)
+    signals.page_changed.send(sender=Page, version=version)
 
 
 def publish(version: int) -> int:

@@ -18,3 +18,7 @@ postmortem_published = Signal()
 
 # A scheduled maintenance is due for its "starts soon" reminder. kwargs: incident.
 maintenance_reminder = Signal()
+
+# A new page version is committed and published. kwargs: version (int). Sent after the commit,
+# outside any transaction: receivers schedule work (render on write), they write no rows.
+page_changed = Signal()

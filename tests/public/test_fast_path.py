@@ -6,12 +6,13 @@ import io
 from wsgiref.util import setup_testing_defaults
 
 import pytest
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
+from django.core.signals import request_started
 
 from statuspage.status import services
 from statuspage.status.models import Incident
 from statuspage.wsgi import application
+
+pytestmark = pytest.mark.usefixtures("keep_the_test_connection")
 
 
 def call(path: str, method: str = "GET", **headers: str) -> tuple[str, dict[str, str], bytes]:
@@ -31,17 +32,6 @@ def call(path: str, method: str = "GET", **headers: str) -> tuple[str, dict[str,
     if hasattr(result, "close"):
         result.close()
     return answered["status"], answered["headers"], body
-
-
-@pytest.fixture(autouse=True)
-def keep_the_test_connection():
-    """The real WSGI handler closes database connections around each request; inside a test
-    transaction that would close the test's own (Django's test client disconnects it too)."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

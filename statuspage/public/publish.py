@@ -1,0 +1,202 @@
+"""Render on write, and publish the public read path as static files.
+
+After every change a worker renders the public pages (both languages), the /api/v2 JSON and the
+feeds once, through the same Django stack a visitor's request takes, so the response cache holds
+the new version before the first visitor asks. With PUBLISH_DIR set, the same bytes (with .gz and
+.br siblings) are written there for a web server to serve directly (see deploy/nginx.conf), and
+PURGE_URL, if set, is told which paths changed so a CDN can drop them.
+
+Every file is written to a temporary name in the same directory and renamed into place, so a
+reader (nginx) sees the old file or the new one, never half of one, even if the worker dies
+mid-publish. A newer version is never overwritten by an older one.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import io
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.utils import timezone
+
+from statuspage.lib import outbound
+from statuspage.public.cache import Rendered
+from statuspage.status import pageversion
+from statuspage.status.models import Incident, IncidentKind
+
+log = logging.getLogger(__name__)
+
+# (path, per language): what the front page links to and what clients poll.
+PATHS: list[tuple[str, bool]] = [
+    ("/", True),
+    ("/history", True),
+    ("/uptime", True),
+    ("/api/v2/summary.json", False),
+    ("/api/v2/status.json", False),
+    ("/api/v2/components.json", False),
+    ("/api/v2/incidents.json", False),
+    ("/api/v2/incidents/unresolved.json", False),
+    ("/api/v2/incidents/resolved.json", False),
+    ("/api/v2/scheduled-maintenances.json", False),
+    ("/api/v2/scheduled-maintenances/upcoming.json", False),
+    ("/api/v2/scheduled-maintenances/active.json", False),
+    ("/history.atom", False),
+    ("/history.rss", False),
+    ("/maintenance.ics", False),
+    ("/widget.json", True),
+    ("/badge.svg", False),
+]
+VERSION_FILE = "version.json"
+
+
+def paths() -> list[tuple[str, bool]]:
+    """The fixed paths, plus the page of every incident the front page can link to."""
+    recent = timezone.now() - timedelta(days=8)
+    incidents = (
+        Incident.objects.exclude(kind=IncidentKind.ANNOUNCEMENT).filter(created_at__gte=recent)
+        | Incident.objects.open()
+    )
+    return PATHS + [(f"/incidents/{pk}", True) for pk in incidents.values_list("pk", flat=True)]
+
+
+def file_name(path: str, language: str | None) -> str:
+    """Where `path` lives under PUBLISH_DIR: `/` → index.en.html, `/incidents/x` →
+    incidents/x.en.html; language-neutral paths keep their own name."""
+    if language is None:
+        return path.lstrip("/")
+    stem = path.strip("/") or "index"
+    return f"{stem}.{language}.html"
+
+
+def get(path: str, language: str | None) -> Rendered | None:
+    """One GET through the whole Django stack, as a visitor's would go."""
+    from statuspage.wsgi import django_application
+
+    host = urlsplit(settings.PUBLIC_URL)
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": host.hostname or "127.0.0.1",
+        "SERVER_PORT": str(host.port or (443 if host.scheme == "https" else 80)),
+        "HTTP_HOST": host.netloc,
+        "wsgi.url_scheme": host.scheme,
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": io.StringIO(),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+    }
+    if language is not None:
+        environ["HTTP_ACCEPT_LANGUAGE"] = language
+        environ["HTTP_COOKIE"] = f"{settings.LANGUAGE_COOKIE_NAME}={language}"
+    response = django_application(environ, lambda *args: None)
+    try:
+        rendered = getattr(response, "rendered", None)
+    finally:
+        response.close()
+    return rendered if rendered is not None and rendered.status == 200 else None
+
+
+def render_all() -> dict[str, Rendered]:
+    """Render every published path in every language; fills the response cache as it goes."""
+    languages = [code for code, _name in settings.LANGUAGES]
+    rendered: dict[str, Rendered] = {}
+    for path, per_language in paths():
+        for language in languages if per_language else [None]:
+            result = get(path, language)
+            if result is not None:
+                rendered[file_name(path, language)] = result
+    return rendered
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def published_version(directory: Path) -> int:
+    try:
+        return int(json.loads((directory / VERSION_FILE).read_text())["version"])
+    except (OSError, ValueError, KeyError):
+        return 0
+
+
+def write(directory: Path, rendered: dict[str, Rendered], version: int) -> list[str]:
+    """Write the files of `version` (and their .gz and .br) unless a newer one is there.
+
+    Incident pages that are no longer published are removed, so the web server falls back to
+    the application for them instead of serving a stale copy. Returns the names written.
+    """
+    with _locked(directory):
+        # Leftovers of a writer that died mid-file: nobody else writes while we hold the lock.
+        for leftover in directory.rglob(".tmp-*"):
+            leftover.unlink(missing_ok=True)
+        if published_version(directory) > version:
+            return []
+        for name, item in rendered.items():
+            target = directory / name
+            _write_atomically(target, item.body)
+            _write_atomically(target.with_name(target.name + ".gz"), item.gzip)
+            _write_atomically(target.with_name(target.name + ".br"), item.br)
+        incidents = directory / "incidents"
+        if incidents.is_dir():
+            keep = {n.removeprefix("incidents/") for n in rendered if n.startswith("incidents/")}
+            for stale in incidents.iterdir():
+                if stale.name.removesuffix(".gz").removesuffix(".br") not in keep:
+                    stale.unlink(missing_ok=True)
+        _write_atomically(
+            directory / VERSION_FILE,
+            json.dumps({"version": version, "files": sorted(rendered)}).encode(),
+        )
+    return sorted(rendered)
+
+
+def render_and_publish() -> int:
+    """What a worker does after each change. Returns the version it rendered."""
+    pageversion.forget()  # this process may remember an older version for a moment
+    version = pageversion.current()
+    rendered = render_all()
+    if settings.PUBLISH_DIR:
+        names = write(Path(settings.PUBLISH_DIR), rendered, version)
+        if names and settings.PURGE_URL:
+            _purge(version, names)
+    return version
+
+
+def _purge(version: int, names: list[str]) -> None:
+    body = json.dumps({"version": version, "paths": names, "base": settings.PUBLIC_URL}).encode()
+    request = outbound.Request(settings.PURGE_URL, body, {"Content-Type": "application/json"})
+    try:
+        # The operator chose this URL (often a cache on the same network), so it may be private.
+        response = outbound.post_once(request, timeout=10, allow_private=True)
+    except Exception as exc:  # a CDN outage must not stop publishing
+        log.warning("purge hook %s failed: %s", settings.PURGE_URL, exc)
+        return
+    if not 200 <= response.status < 300:
+        log.warning("purge hook %s answered %s", settings.PURGE_URL, response.status)

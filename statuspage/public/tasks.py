@@ -1,0 +1,45 @@
+"""Render on write: one worker renders the new version of the public read path (and publishes
+it as static files when PUBLISH_DIR is set). A burst of writes coalesces into at most one render
+running and one more queued behind it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from celery import shared_task
+from django.conf import settings
+
+from statuspage.public import publish
+from statuspage.status import pageversion
+
+LOCK = "sp:render-lock"
+AGAIN = "sp:render-again"
+
+
+@shared_task
+def render_pages() -> int | None:
+    client = pageversion.redis_client()
+    lock = client.lock(LOCK, timeout=300, blocking=False)
+    if not lock.acquire():
+        client.set(AGAIN, 1, ex=300)  # the running render does one more pass for us
+        return None
+    try:
+        version = None
+        for _ in range(3):
+            client.delete(AGAIN)
+            version = publish.render_and_publish()
+            if not client.get(AGAIN):
+                break
+        return version
+    finally:
+        lock.release()
+
+
+@shared_task
+def keep_published() -> int | None:
+    """Beat's repair: republish when PUBLISH_DIR lags behind (a lost message, a restart)."""
+    if not settings.PUBLISH_DIR:
+        return None
+    if publish.published_version(Path(settings.PUBLISH_DIR)) >= pageversion.reconcile():
+        return None
+    return render_pages()

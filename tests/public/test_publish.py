@@ -1,0 +1,151 @@
+"""Render on write and static publishing: the files are what the app serves, written so that a
+reader never sees half of one."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import brotli
+import pytest
+
+from statuspage.public import publish, tasks
+from statuspage.public.cache import Rendered
+from statuspage.status import pageversion, services
+from statuspage.status.models import Incident
+
+pytestmark = pytest.mark.usefixtures("keep_the_test_connection")
+
+
+@pytest.fixture
+def outage(components, commit):
+    return commit(
+        services.open_incident,
+        Incident(name="Disbursement failing"),
+        body="Payouts are failing.",
+        component_statuses={components["disbursement"]: "major_outage"},
+    )
+
+
+def test_rendering_on_write_leaves_nothing_for_the_first_visitor_to_render(
+    outage, client, django_assert_num_queries
+):
+    publish.render_and_publish()
+    for path in ("/", "/api/v2/summary.json", f"/incidents/{outage.pk}"):
+        with django_assert_num_queries(0):
+            assert client.get(path, HTTP_ACCEPT_LANGUAGE="en").status_code == 200
+
+
+def test_the_published_files_are_what_the_app_serves(outage, client, settings, tmp_path):
+    settings.PUBLISH_DIR = str(tmp_path)
+    version = publish.render_and_publish()
+    written = json.loads((tmp_path / "version.json").read_text())
+    assert written["version"] == version
+    expected = {
+        "index.en.html": ("/", "en"),
+        "index.zh-hans.html": ("/", "zh-hans"),
+        "history.en.html": ("/history", "en"),
+        f"incidents/{outage.pk}.zh-hans.html": (f"/incidents/{outage.pk}", "zh-hans"),
+        "api/v2/summary.json": ("/api/v2/summary.json", "en"),
+        "api/v2/incidents/unresolved.json": ("/api/v2/incidents/unresolved.json", "en"),
+        "history.atom": ("/history.atom", "en"),
+        "maintenance.ics": ("/maintenance.ics", "en"),
+    }
+    assert set(expected) <= set(written["files"])
+    for name, (path, language) in expected.items():
+        served = client.get(
+            path, HTTP_ACCEPT_LANGUAGE=language, HTTP_COOKIE=f"django_language={language}"
+        ).content
+        assert (tmp_path / name).read_bytes() == served, name
+        assert gzip.decompress((tmp_path / f"{name}.gz").read_bytes()) == served
+        assert brotli.decompress((tmp_path / f"{name}.br").read_bytes()) == served
+
+
+def test_a_write_republishes_every_path(outage, client, settings, tmp_path, commit):
+    settings.PUBLISH_DIR = str(tmp_path)
+    publish.render_and_publish()
+    commit(services.post_update, outage, status="identified", body="The bank gateway is down.")
+    publish.render_and_publish()
+    assert b"The bank gateway is down." in (tmp_path / "index.en.html").read_bytes()
+    assert b"The bank gateway is down." in (tmp_path / "api/v2/summary.json").read_bytes()
+    assert (
+        b"The bank gateway is down." in (tmp_path / f"incidents/{outage.pk}.en.html").read_bytes()
+    )
+
+
+def test_an_older_version_never_overwrites_a_newer_one(tmp_path):
+    new = {"a.json": Rendered.build(b'{"v": 2}', content_type="application/json")}
+    old = {"a.json": Rendered.build(b'{"v": 1}', content_type="application/json")}
+    publish.write(tmp_path, new, version=2)
+    assert publish.write(tmp_path, old, version=1) == []
+    assert (tmp_path / "a.json").read_bytes() == b'{"v": 2}'
+
+
+def test_pages_of_incidents_no_longer_listed_are_removed(tmp_path):
+    page = Rendered.build(b"<html></html>", content_type="text/html")
+    publish.write(tmp_path, {"incidents/old.en.html": page, "index.en.html": page}, version=1)
+    publish.write(tmp_path, {"index.en.html": page}, version=2)
+    assert not list((tmp_path / "incidents").iterdir())
+
+
+def test_a_purge_hook_hears_which_paths_changed(outage, settings, tmp_path, receiver):
+    settings.PUBLISH_DIR = str(tmp_path)
+    settings.PURGE_URL = receiver.url("/purge")
+    version = publish.render_and_publish()
+    [purge] = receiver.wait_for(1)
+    told = json.loads(purge.body)
+    assert told["version"] == version
+    assert "index.en.html" in told["paths"]
+
+
+def test_a_burst_of_writes_coalesces_into_one_render_at_a_time(components):
+    client = pageversion.redis_client()
+    lock = client.lock(tasks.LOCK, timeout=30)
+    assert lock.acquire(blocking=False)
+    try:
+        assert tasks.render_pages() is None  # someone is rendering: ask them to go again
+        assert client.get(tasks.AGAIN) == b"1"
+    finally:
+        lock.release()
+    assert tasks.render_pages() is not None
+    assert client.get(tasks.AGAIN) is None
+
+
+WRITER = """
+import sys, django, os
+django.setup()
+from statuspage.public import publish
+from statuspage.public.cache import Rendered
+directory = Path(sys.argv[1])
+version = 1
+while True:
+    version += 1
+    body = ('{"version": %d, "padding": "%s"}' % (version, "x" * 3_000_000)).encode()
+    item = Rendered.build(body, content_type="application/json")
+    publish.write(directory, {f"f{n}.json": item for n in range(3)}, version)
+"""
+
+
+def test_a_publisher_killed_mid_write_never_leaves_a_half_written_file(tmp_path, settings):
+    """Kill a real publishing process at random moments; every visible file stays whole."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "statuspage.settings"}
+    for _ in range(6):
+        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path)], env=env)
+        time.sleep(random.uniform(1.5, 3.0))
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+        visible = [p for p in tmp_path.rglob("*") if p.is_file() and not p.name.startswith(".")]
+        assert visible
+        for path in visible:
+            data = path.read_bytes()
+            if path.suffix == ".gz":
+                data = gzip.decompress(data)
+            elif path.suffix == ".br":
+                data = brotli.decompress(data)
+            json.loads(data)  # raises on a torn file
