@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("statuspage.public.uptime")),
     path("", include("statuspage.public.widget")),
     path("", include("statuspage.public.bench")),
+    path("", include("statuspage.public.health")),
 ]
