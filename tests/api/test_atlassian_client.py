@@ -7,6 +7,9 @@ from Statuspage's spec has to work, since its users cannot change it.
 
 from __future__ import annotations
 
+import gc
+import threading
+
 import pytest
 import requests
 from atlassian.statuspage import StatusPage
@@ -23,8 +26,29 @@ def summary(live_server):
     return read_summary(response.content)
 
 
-def test_an_incident_is_opened_updated_and_resolved_through_the_client(live_server, key, page):
-    statuspage = StatusPage(url=live_server.url, token=key)
+@pytest.fixture
+def connect(live_server):
+    """The client; afterwards its kept-alive connections are closed and the server's request
+    threads are waited for, so none holds a database session past the test."""
+    opened: list[StatusPage] = []
+
+    def make(key: str) -> StatusPage:
+        opened.append(StatusPage(url=live_server.url, token=key))
+        return opened[-1]
+
+    yield make
+    for client in opened:
+        client.close()
+    gc.collect()  # a response kept by a traceback keeps its socket open until collected
+    for thread in threading.enumerate():
+        if thread.name.endswith("(process_request_thread)"):
+            thread.join(timeout=10)
+
+
+def test_an_incident_is_opened_updated_and_resolved_through_the_client(
+    live_server, connect, key, page
+):
+    statuspage = connect(key)
     (listed_page,) = statuspage.page_list_pages()
     page_id = listed_page["id"]
     assert page_id == page.id
@@ -94,9 +118,12 @@ def test_an_incident_is_opened_updated_and_resolved_through_the_client(live_serv
     assert Incident.objects.get(pk=incident["id"]).postmortem_published_at is not None
 
 
-def test_a_bad_key_is_refused_to_the_client(live_server, page):
-    statuspage = StatusPage(url=live_server.url, token="not-a-key")
-    with pytest.raises(requests.HTTPError) as refused:
+def test_a_bad_key_is_refused_to_the_client(connect, page):
+    statuspage = connect("not-a-key")
+    try:
         statuspage.page_list_pages()
-    assert refused.value.response.status_code == 401
-    assert refused.value.response.json() == {"error": "Could not authenticate"}
+    except requests.HTTPError as refused:
+        status, body = refused.response.status_code, refused.response.json()
+    else:
+        pytest.fail("the client accepted a bad key")
+    assert (status, body) == (401, {"error": "Could not authenticate"})
