@@ -380,9 +380,7 @@ def daily_bars(
     return bars
 
 
-def month_totals(
-    components: Sequence[Component], month: date, *, now: datetime | None = None
-) -> dict[str, Totals]:
+def month_totals(components: Sequence[Component], month: date) -> dict[str, Totals]:
     """Each component's totals over one calendar month (so far, for the current one)."""
     page = Page.get()
     first = month.replace(day=1)
