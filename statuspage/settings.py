@@ -328,7 +328,8 @@ MAINTENANCE_REMINDER_MINUTES = env_int(
 MAINTENANCE_AHEAD_DAYS = env_int("MAINTENANCE_AHEAD_DAYS", 14, minimum=1, maximum=366)
 # How often beat brings daily uptime up to date; the bars of a running outage grow this often.
 UPTIME_REFRESH_SECONDS = env_int("UPTIME_REFRESH_SECONDS", 300, minimum=30)
-# The widget's JSON is read by the lender's own sites (cross-origin) and apps.
+# The widget's JSON is read by the lender's own sites (cross-origin): this answers preflights;
+# the GET carries its header from the view, since the fast path skips this middleware.
 CORS_URLS_REGEX = rf"{CORS_URLS_REGEX}|^/widget(\.[a-z-]+)?\.json$"
 CELERY_BEAT_SCHEDULE.update(
     {

@@ -3,11 +3,15 @@ visitor's language, readable from the lender's own site without cookies."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
+from wsgiref.util import setup_testing_defaults
 
 import pytest
 from django.conf import settings
+from django.core import signals as core_signals
+from django.db import close_old_connections
 from django.utils import timezone
 
 from statuspage.status import services
@@ -117,6 +121,34 @@ def test_any_site_can_read_it_without_cookies(client, components):
     assert not response.cookies
     assert "Accept-Language" in response["Vary"]
     assert response["Content-Type"] == "application/json"
+
+
+@pytest.fixture
+def wsgi_app():
+    """wsgi.py's application, as the web server runs it. Like Django's test client, it keeps
+    the test's database connection open across requests."""
+    from statuspage.wsgi import application
+
+    core_signals.request_started.disconnect(close_old_connections)
+    core_signals.request_finished.disconnect(close_old_connections)
+    yield application
+    core_signals.request_started.connect(close_old_connections)
+    core_signals.request_finished.connect(close_old_connections)
+
+
+def test_the_production_app_keeps_it_readable_cross_origin_on_its_fast_path(wsgi_app, components):
+    """The first answer comes through Django, the next from the fast path in front of it
+    (without the CORS middleware); both carry the header."""
+    answers: list = []
+    for _ in range(2):
+        environ: dict = {}
+        setup_testing_defaults(environ)
+        environ.update(PATH_INFO="/widget.json", HTTP_ORIGIN=LENDER, HTTP_ACCEPT_LANGUAGE="en")
+        body = b"".join(wsgi_app(environ, lambda *answer: answers.append(answer)))
+        status, headers = answers[-1][:2]
+        assert status == "200 OK"
+        assert dict(headers)["Access-Control-Allow-Origin"] == "*"
+        assert json.loads(body)["ok"] is True
 
 
 def test_it_is_served_from_the_cache_until_the_page_changes(
