@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import logging
 import pickle
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -230,10 +231,14 @@ MANAGED_HEADERS = {
 }  # fmt: skip
 
 
-def from_response(response: HttpResponse, vary: str, language: str) -> Rendered:
+def from_response(response: HttpResponse, vary: str, language: str, path: str) -> Rendered:
     if hasattr(response, "render"):
         response.render()
     kept = tuple((k, v) for k, v in response.items() if k.lower() not in MANAGED_HEADERS)
+    if re.match(settings.CORS_URLS_REGEX, path) and "Access-Control-Allow-Origin" not in response:
+        # Readable from any site, whichever path answers (the fast path skips the CORS
+        # middleware); always sent, so a CDN need not vary on Origin.
+        kept += (("Access-Control-Allow-Origin", "*"),)
     return Rendered.build(
         response.content,
         content_type=response["Content-Type"],
@@ -271,7 +276,7 @@ def cached(*, params: tuple[str, ...] = (), per_language: bool = True) -> Callab
                     response = view(request, *args, **kwargs)
                     if response.status_code not in CACHEABLE_STATUSES:
                         raise _Uncacheable(response)
-                    return from_response(response, vary, language)
+                    return from_response(response, vary, language, request.path)
 
             try:
                 rendered = responses.get_or_render(key, version, render)

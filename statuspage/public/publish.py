@@ -52,7 +52,8 @@ PATHS: list[tuple[str, bool]] = [
     ("/history.atom", False),
     ("/history.rss", False),
     ("/maintenance.ics", False),
-    ("/widget.json", True),
+    ("/widget.en.json", False),
+    ("/widget.zh-hans.json", False),
     ("/badge.svg", False),
 ]
 VERSION_FILE = "version.json"

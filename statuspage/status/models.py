@@ -743,8 +743,3 @@ class SelfHelpTopic(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-
-# The receivers that keep derived rows (daily uptime) current. Importing them with the models
-# connects them in every process that loads the app: web, worker, beat and commands alike.
-from statuspage.status import uptime as _uptime  # noqa: E402, F401

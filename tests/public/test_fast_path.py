@@ -108,3 +108,12 @@ def test_writes_and_uncached_pages_pass_through(components, django_requests):
     assert django_requests == ["/admin/login/", "/admin/login/"]
     status, _, _ = call("/v1/pages", method="POST")
     assert status.startswith("401") or status.startswith("405")
+
+
+@pytest.mark.parametrize("path", ["/api/v2/summary.json", "/api/v2/status.json", "/widget.json"])
+def test_json_for_other_sites_is_readable_cross_origin_on_both_paths(components, path):
+    first = call(path, origin="https://lender.example")
+    again = call(path, origin="https://lender.example")
+    assert first[1]["Access-Control-Allow-Origin"] == "*"
+    assert again[1]["Access-Control-Allow-Origin"] == "*"
+    assert call("/", accept_language="en")[1].get("Access-Control-Allow-Origin") is None

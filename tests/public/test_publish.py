@@ -118,30 +118,41 @@ def test_a_burst_of_writes_coalesces_into_one_render_at_a_time(components):
 
 
 WRITER = """
-import sys, django, os
+import sys, django
 django.setup()
+from pathlib import Path
 from statuspage.public import publish
 from statuspage.public.cache import Rendered
 directory = Path(sys.argv[1])
-version = 1
+version = publish.published_version(directory)
+# Prepared up front, so the loop below does nothing but write: a kill lands mid-write.
+bodies = [('{"v": %d, "pad": "%s"}' % (n, str(n) * 4_000_000)).encode() for n in range(2)]
+items = [Rendered.build(body, content_type="application/json") for body in bodies]
 while True:
     version += 1
-    body = ('{"version": %d, "padding": "%s"}' % (version, "x" * 3_000_000)).encode()
-    item = Rendered.build(body, content_type="application/json")
-    publish.write(directory, {f"f{n}.json": item for n in range(3)}, version)
+    publish.write(directory, {f"f{n}.json": items[version % 2] for n in range(3)}, version)
+    print("published", version, flush=True)
 """
 
 
-def test_a_publisher_killed_mid_write_never_leaves_a_half_written_file(tmp_path, settings):
+def test_a_publisher_killed_mid_write_never_leaves_a_half_written_file(tmp_path):
     """Kill a real publishing process at random moments; every visible file stays whole."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "statuspage.settings"}
-    for _ in range(6):
-        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path)], env=env)
-        time.sleep(random.uniform(1.5, 3.0))
+    torn = 0
+    for _ in range(5):
+        writer = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(tmp_path)],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert writer.stdout.readline().startswith("published")
+        time.sleep(random.uniform(0, 0.2))  # somewhere in the middle of the next versions
         writer.send_signal(signal.SIGKILL)
         writer.wait()
+        torn += any(tmp_path.rglob(".tmp-*"))  # a file was being written when it died
         visible = [p for p in tmp_path.rglob("*") if p.is_file() and not p.name.startswith(".")]
-        assert visible
+        assert len(visible) == 3 * 3 + 1
         for path in visible:
             data = path.read_bytes()
             if path.suffix == ".gz":
@@ -149,3 +160,4 @@ def test_a_publisher_killed_mid_write_never_leaves_a_half_written_file(tmp_path,
             elif path.suffix == ".br":
                 data = brotli.decompress(data)
             json.loads(data)  # raises on a torn file
+    assert torn, "no kill landed mid-write; the test proved nothing"
