@@ -17,7 +17,9 @@ def test_all_is_well(client, db):
 
 def test_an_unreachable_redis_is_a_503_that_names_it(client, db, monkeypatch):
     monkeypatch.setattr(
-        pageversion, "_client", redis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
+        pageversion,
+        "_client",
+        redis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2),
     )
     monkeypatch.setattr(celery_app.conf, "broker_url", "redis://127.0.0.1:1/0")
     response = client.get("/healthz")
