@@ -58,6 +58,13 @@ def commit(django_capture_on_commit_callbacks):
 
 
 @pytest.fixture
+def client() -> Client:
+    """A visitor whose browser asks for English, so assertions read in English (tests of the
+    Chinese page ask for it explicitly)."""
+    return Client(headers={"Accept-Language": "en"})
+
+
+@pytest.fixture
 def borrowing(db) -> ComponentGroup:
     return services.save_group(
         ComponentGroup(name_en="Borrowing window", name_zh_hans="借款窗口", position=0)

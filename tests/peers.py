@@ -193,7 +193,11 @@ def email_subscriber(db) -> Callable[..., Subscriber]:
 def webhook_subscriber(db, receiver) -> Callable[..., Subscriber]:
     def make(path: str = "/ok", components=(), owner: str = "ops@example.com"):
         return subscriptions.subscribe(
-            email=owner, endpoint=receiver.url(path), components=components, skip_confirmation=True
+            email=owner,
+            endpoint=receiver.url(path),
+            components=components,
+            language="en",
+            skip_confirmation=True,
         )
 
     return make

@@ -3,8 +3,9 @@
 - Authentication, scopes, the rate limit, parsers and errors come from REST_FRAMEWORK in
   settings (see authentication.py, throttling.py, parsers.py, errors.py).
 - Responses are always JSON, whatever the client's Accept header says.
-- Data is read and written in the page's default language, the language of names in JSON;
-  error messages follow the caller's Accept-Language.
+- Names in JSON are in the page's default language; a name written through the API is the
+  name in every language (status.translation.set_in_every_language). Error messages follow
+  the caller's Accept-Language.
 - The page id in the path must be our page's.
 - Bodies come wrapped as Statuspage wraps them (`{"incident": {...}}`); `payload()` unwraps.
 - Lists are bare arrays, paged with `page` and `per_page` (or `limit`).
@@ -95,15 +96,6 @@ class ManagementView(APIView):
     envelope_aliases: ClassVar[tuple[str, ...]] = ()
     page: Page
 
-    def dispatch(self, request, *args, **kwargs):
-        self.caller_language = translation.get_language()
-        with translation.override(settings.LANGUAGE_CODE):
-            return super().dispatch(request, *args, **kwargs)
-
-    def handle_exception(self, exc: Exception) -> Response:
-        with translation.override(self.caller_language):
-            return super().handle_exception(exc)
-
     def initial(self, request: Request, *args, **kwargs) -> None:
         length = request.META.get("CONTENT_LENGTH") or "0"
         if length.isdigit() and int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
@@ -127,7 +119,9 @@ class ManagementView(APIView):
     def respond(
         self, serializer: type[Serializer], instance: object, *, status: int = 200, many=False
     ) -> Response:
-        return Response(serializer(instance, many=many, context=self.context).data, status=status)
+        with translation.override(settings.LANGUAGE_CODE):  # names in JSON: the default language
+            data = serializer(instance, many=many, context=self.context).data
+        return Response(data, status=status)
 
     def payload(self, *, required: bool = True) -> dict[str, Any]:
         """The object inside the envelope. Bracket keys in the query string

@@ -19,10 +19,10 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-# Statuspage's exact 401 body, which clients and their tests compare against; kept in English
-# like the other protocol strings in our JSON.
+# Statuspage's exact 401 and 404 texts, which clients and their tests compare against; kept in
+# English like the other protocol strings in our JSON.
 NOT_AUTHENTICATED = "Could not authenticate"
-NOT_FOUND = _("The requested resource could not be found.")
+NOT_FOUND = "The requested resource could not be found."
 
 
 class Unprocessable(exceptions.ValidationError):

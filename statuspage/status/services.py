@@ -311,11 +311,12 @@ def resolve(
             for c in incident.components.exclude(status=ComponentStatus.OPERATIONAL)
         }
     closing = CLOSING_STATUS_BY_KIND[incident.kind]
-    default_body = {
-        IncidentKind.INCIDENT: _("This incident has been resolved."),
-        IncidentKind.MAINTENANCE: _("The scheduled maintenance has been completed."),
-        IncidentKind.ANNOUNCEMENT: _("This announcement has ended."),
-    }[incident.kind]
+    with translation.override(settings.LANGUAGE_CODE):  # page content, not the operator's UI
+        default_body = {
+            IncidentKind.INCIDENT: _("This incident has been resolved."),
+            IncidentKind.MAINTENANCE: _("The scheduled maintenance has been completed."),
+            IncidentKind.ANNOUNCEMENT: _("This announcement has ended."),
+        }[incident.kind]
     return post_update(
         incident,
         status=closing,

@@ -3,7 +3,10 @@
 Reading `component.name` gives the active language, falling back to the default language.
 """
 
+from django.conf import settings
+from django.db import models
 from modeltranslation.translator import TranslationOptions, register
+from modeltranslation.utils import build_localized_fieldname
 
 from statuspage.status.models import Component, ComponentGroup, Page, SelfHelpTopic
 
@@ -29,3 +32,10 @@ class ComponentTranslation(TranslationOptions):
 @register(SelfHelpTopic)
 class SelfHelpTopicTranslation(TranslationOptions):
     fields = ("title", "body")
+
+
+def set_in_every_language(instance: models.Model, field: str, value: str) -> None:
+    """A name given without a language (Statuspage's API has one name) is the name in every
+    language; an operator can refine the translations in the admin afterwards."""
+    for code, _name in settings.LANGUAGES:
+        setattr(instance, build_localized_fieldname(field, code), value)

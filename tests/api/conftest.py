@@ -89,9 +89,9 @@ def read_only_key(integrator) -> str:
 
 @pytest.fixture
 def api(page, key) -> Api:
-    return Api(Client(), page.id, key)
+    return Api(Client(headers={"Accept-Language": "en"}), page.id, key)
 
 
 @pytest.fixture
 def reader(page, read_only_key) -> Api:
-    return Api(Client(), page.id, read_only_key)
+    return Api(Client(headers={"Accept-Language": "en"}), page.id, read_only_key)

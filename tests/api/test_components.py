@@ -112,7 +112,7 @@ def test_a_group_cannot_be_changed_through_components(api, components, borrowing
     assert response.status_code == 422
     assert "component-groups" in response.json()["error"]
     assert api.delete(f"components/{borrowing.id}").status_code == 422
-    assert ComponentGroup.objects.get(pk=borrowing.pk).name == "借款窗口"
+    assert ComponentGroup.objects.get(pk=borrowing.pk).name_zh_hans == "借款窗口"
 
 
 def test_an_unknown_component_is_404(api, components):

@@ -198,7 +198,7 @@ def test_resolve_brings_affected_components_back_in_the_same_update(components):
     incident = open_outage(components)
     update = services.resolve(incident)
     assert update.status == "resolved"
-    assert update.body == "This incident has been resolved."
+    assert update.body == "此事件已解决。"  # page content: the default language (zh-hans)
     assert update.affected_components[0]["new_status"] == "operational"
     assert Component.objects.get(pk=components["disbursement"].pk).status == "operational"
 

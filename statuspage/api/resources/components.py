@@ -35,6 +35,7 @@ from statuspage.status.models import (
     ComponentStatus,
     StatusChangeCause,
 )
+from statuspage.status.translation import set_in_every_language
 
 
 class ComponentInput(serializers.Serializer):
@@ -65,11 +66,13 @@ class ComponentInput(serializers.Serializer):
 
 def apply_input(component: Component, data: dict) -> Component:
     """Copy validated input onto the component (the service saves it)."""
-    for name in ("name", "showcase", "only_show_if_degraded", "start_date"):
+    for name in ("showcase", "only_show_if_degraded", "start_date"):
         if name in data:
             setattr(component, name, data[name])
+    if "name" in data:
+        set_in_every_language(component, "name", data["name"])
     if "description" in data:
-        component.description = data["description"] or ""
+        set_in_every_language(component, "description", data["description"] or "")
     if "group_id" in data:
         component.group = data["group_id"]
     if data.get("status"):

@@ -25,6 +25,7 @@ from statuspage.api.fields import ComponentRefs, Text
 from statuspage.api.representations import ComponentGroupSerializer, next_position
 from statuspage.status import services
 from statuspage.status.models import Component, ComponentGroup
+from statuspage.status.translation import set_in_every_language
 
 
 class ComponentGroupInput(serializers.Serializer):
@@ -71,9 +72,9 @@ class ComponentGroupView(ManagementView):
 
     def save(self, group: ComponentGroup, data: dict) -> ComponentGroup:
         if "name" in data:
-            group.name = data["name"]
+            set_in_every_language(group, "name", data["name"])
         if "description" in data:
-            group.description = data["description"] or ""
+            set_in_every_language(group, "description", data["description"] or "")
         return services.save_group(group, data.get("components"))
 
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
+from django.utils import translation
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -68,18 +69,23 @@ ALIASES = {"message": "body", "scheduled_auto_transition": "scheduled_auto_in_pr
 
 
 def default_body(status: str) -> str:
-    """The message of an update created without one (Statuspage only requires a name)."""
-    return {
-        S.INVESTIGATING: _("We are investigating this issue."),
-        S.IDENTIFIED: _("The issue has been identified and a fix is being implemented."),
-        S.MONITORING: _("A fix has been implemented and we are monitoring the results."),
-        S.RESOLVED: _("This incident has been resolved."),
-        S.POSTMORTEM: _("This incident has been resolved."),
-        S.SCHEDULED: _("This maintenance has been scheduled."),
-        S.IN_PROGRESS: _("The scheduled maintenance is in progress."),
-        S.VERIFYING: _("The maintenance work is done and is being verified."),
-        S.COMPLETED: _("The scheduled maintenance has been completed."),
-    }[status]
+    """The message of an update created without one (Statuspage only requires a name), in the
+    page's default language: it is page content, whoever's client posted it."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(_DEFAULT_BODIES[status])
+
+
+_DEFAULT_BODIES = {
+    S.INVESTIGATING: gettext_lazy("We are investigating this issue."),
+    S.IDENTIFIED: gettext_lazy("The issue has been identified and a fix is being implemented."),
+    S.MONITORING: gettext_lazy("A fix has been implemented and we are monitoring the results."),
+    S.RESOLVED: gettext_lazy("This incident has been resolved."),
+    S.POSTMORTEM: gettext_lazy("This incident has been resolved."),
+    S.SCHEDULED: gettext_lazy("This maintenance has been scheduled."),
+    S.IN_PROGRESS: gettext_lazy("The scheduled maintenance is in progress."),
+    S.VERIFYING: gettext_lazy("The maintenance work is done and is being verified."),
+    S.COMPLETED: gettext_lazy("The scheduled maintenance has been completed."),
+}
 
 
 class IncidentInput(serializers.Serializer):

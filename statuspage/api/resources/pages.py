@@ -13,6 +13,7 @@ from statuspage.api.base import ERRORS, ManagementView, wrapped
 from statuspage.api.fields import Text
 from statuspage.api.representations import ManagedPageSerializer
 from statuspage.status import services
+from statuspage.status.translation import set_in_every_language
 
 
 class PageInput(serializers.Serializer):
@@ -49,7 +50,7 @@ class PageDetail(ManagementView):
         data = self.validated(PageInput, self.payload(), partial=True)
         page = self.page
         if "name" in data:
-            page.name = data["name"]
+            set_in_every_language(page, "name", data["name"])
         if "time_zone" in data:
             page.time_zone = data["time_zone"]
         if "url" in data:
