@@ -18,16 +18,11 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
+from statuspage.lib.timestamps import statuspage_time
 from statuspage.status.models import Component, ComponentGroup, ComponentStatus
 
 EARLIEST_YEAR = 1970
 LATEST_YEAR = 2999
-
-
-def format_timestamp(moment: datetime | None, zone) -> str | None:
-    if moment is None:
-        return None
-    return moment.astimezone(zone).isoformat(timespec="milliseconds")
 
 
 class Timestamp(serializers.DateTimeField):
@@ -39,7 +34,7 @@ class Timestamp(serializers.DateTimeField):
     }
 
     def to_representation(self, value: datetime | None) -> str | None:
-        return format_timestamp(value, self.context["page"].zone)
+        return statuspage_time(value, self.context["page"].zone)
 
     def enforce_timezone(self, value: datetime) -> datetime:
         if timezone.is_naive(value):

@@ -7,20 +7,15 @@ of `incident` or `component_update`; the field sets follow the compatibility ref
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import translation
 
+from statuspage.lib.timestamps import statuspage_time
 from statuspage.status.models import Component, Incident, Page, StatusChange
 from statuspage.status.rollup import page_indicator
 
 DOCUMENTATION = "https://www.statuspage.io/"  # what Statuspage puts in meta.documentation
-
-
-def timestamp(value: datetime | None, zone: ZoneInfo) -> str | None:
-    """ISO 8601 with milliseconds in the page's offset, as Statuspage writes them."""
-    return value.astimezone(zone).isoformat(timespec="milliseconds") if value else None
 
 
 def _day(value: date | None) -> str | None:
@@ -52,8 +47,8 @@ def component_object(component: Component, page: Page) -> dict:
         "only_show_if_degraded": component.only_show_if_degraded,
         "start_date": _day(component.start_date),
         "group": False,
-        "created_at": timestamp(component.created_at, zone),
-        "updated_at": timestamp(component.updated_at, zone),
+        "created_at": statuspage_time(component.created_at, zone),
+        "updated_at": statuspage_time(component.updated_at, zone),
     }
 
 
@@ -65,9 +60,9 @@ def incident_object(incident: Incident, page: Page) -> dict:
             "incident_id": incident.pk,
             "status": u.status,
             "body": u.body,
-            "created_at": timestamp(u.created_at, zone),
-            "updated_at": timestamp(u.updated_at, zone),
-            "display_at": timestamp(u.display_at, zone),
+            "created_at": statuspage_time(u.created_at, zone),
+            "updated_at": statuspage_time(u.updated_at, zone),
+            "display_at": statuspage_time(u.display_at, zone),
             "affected_components": u.affected_components,
             "deliver_notifications": u.deliver_notifications,
             "custom_tweet": None,
@@ -83,15 +78,15 @@ def incident_object(incident: Incident, page: Page) -> dict:
         "impact": incident.impact,
         "impact_override": incident.impact_override or None,
         "shortlink": incident.shortlink,
-        "created_at": timestamp(incident.created_at, zone),
-        "updated_at": timestamp(incident.updated_at, zone),
-        "started_at": timestamp(incident.started_at, zone),
-        "monitoring_at": timestamp(incident.monitoring_at, zone),
-        "resolved_at": timestamp(incident.resolved_at, zone),
+        "created_at": statuspage_time(incident.created_at, zone),
+        "updated_at": statuspage_time(incident.updated_at, zone),
+        "started_at": statuspage_time(incident.started_at, zone),
+        "monitoring_at": statuspage_time(incident.monitoring_at, zone),
+        "resolved_at": statuspage_time(incident.resolved_at, zone),
         "postmortem_body": incident.postmortem_body or None,
-        "postmortem_published_at": timestamp(incident.postmortem_published_at, zone),
-        "scheduled_for": timestamp(incident.scheduled_for, zone),
-        "scheduled_until": timestamp(incident.scheduled_until, zone),
+        "postmortem_published_at": statuspage_time(incident.postmortem_published_at, zone),
+        "scheduled_for": statuspage_time(incident.scheduled_for, zone),
+        "scheduled_until": statuspage_time(incident.scheduled_until, zone),
         "scheduled_remind_prior": incident.scheduled_remind_prior,
         "scheduled_auto_in_progress": incident.scheduled_auto_in_progress,
         "scheduled_auto_completed": incident.scheduled_auto_completed,
@@ -102,7 +97,7 @@ def incident_object(incident: Incident, page: Page) -> dict:
         # Ours, beyond Statuspage: what visitors most need while something is down.
         "cause": incident.cause or None,
         "alternative_channel": incident.alternative_channel or None,
-        "expected_recovery_at": timestamp(incident.expected_recovery_at, zone),
+        "expected_recovery_at": statuspage_time(incident.expected_recovery_at, zone),
     }
 
 
@@ -110,7 +105,7 @@ def _meta(page: Page, generated_at: datetime) -> dict:
     return {
         "unsubscribe": None,  # filled per subscriber when the delivery is sent
         "documentation": DOCUMENTATION,
-        "generated_at": timestamp(generated_at, page.zone),
+        "generated_at": statuspage_time(generated_at, page.zone),
     }
 
 
@@ -139,7 +134,7 @@ def component_payload(change: StatusChange, generated_at: datetime) -> dict:
                 "component_type": "Component",
                 "old_status": change.old_status,
                 "new_status": change.new_status,
-                "created_at": timestamp(change.at, zone),
+                "created_at": statuspage_time(change.at, zone),
             },
             "component": {k: body[k] for k in COMPONENT_UPDATE_FIELDS},
         }

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_safe
 from icalendar import Calendar, Event
 
 from statuspage.public.cache import cached
+from statuspage.public.views import next_midnight
 from statuspage.status.models import Component, Incident, Page
 
 FEED_ITEMS = 50
@@ -119,11 +120,6 @@ class HistoryAtom(HistoryFeed):
         return {"content": incident.updates_html}
 
 
-def _next_midnight(zone) -> float:
-    tomorrow = timezone.localdate(timezone=zone) + timedelta(days=1)
-    return datetime.combine(tomorrow, datetime.min.time(), tzinfo=zone).timestamp()
-
-
 def maintenance_event(maintenance: Incident, host: str) -> Event:
     latest = maintenance.updates.all()[:1]
     affected = ", ".join(c.display_name for c in maintenance.components.all())
@@ -171,7 +167,7 @@ def maintenance_calendar(request: HttpRequest) -> HttpResponse:
         calendar.add_component(maintenance_event(maintenance, host))
     response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
     response.modified = page.updated_at.timestamp()
-    response.fresh_until = _next_midnight(page.zone)  # "recent" moves with the calendar day
+    response.fresh_until = next_midnight(page.zone)  # "recent" moves with the calendar day
     return response
 
 

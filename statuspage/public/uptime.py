@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from statuspage.public.cache import cached
-from statuspage.public.views import _month, _next_midnight, _page_context, component_rows
+from statuspage.public.views import component_rows, month_from_query, next_midnight, page_context
 from statuspage.status import uptime
 from statuspage.status.models import Component, Page
 
@@ -24,7 +24,7 @@ def uptime_page(request: HttpRequest) -> HttpResponse:
     page = Page.get()
     zone = page.zone
     today = timezone.localdate(timezone=zone)
-    month = _month(request.GET.get("month"), today)
+    month = month_from_query(request.GET.get("month"), today)
     components = list(Component.objects.select_related("group"))
     totals = uptime.month_totals(components, month)
     first_counted = min((c.counted_from for c in components), default=today)
@@ -34,7 +34,7 @@ def uptime_page(request: HttpRequest) -> HttpResponse:
         request,
         "public/uptime_page.html",
         {
-            **_page_context(page, components),
+            **page_context(page, components),
             "month": month,
             "rows": [
                 (row, [(c, totals[c.pk]) for c in row.components])
@@ -45,7 +45,7 @@ def uptime_page(request: HttpRequest) -> HttpResponse:
         },
     )
     response.modified = page.updated_at.timestamp()
-    response.fresh_until = _next_midnight(zone)  # the current month grows every day
+    response.fresh_until = next_midnight(zone)  # the current month grows every day
     return response
 
 

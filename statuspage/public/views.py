@@ -66,12 +66,12 @@ def component_rows(components: list[Component]) -> list[Row]:
     return sorted(visible, key=lambda r: r.position)
 
 
-def _next_midnight(zone) -> float:
+def next_midnight(zone) -> float:
     tomorrow = timezone.localdate(timezone=zone) + timedelta(days=1)
     return datetime.combine(tomorrow, datetime.min.time(), tzinfo=zone).timestamp()
 
 
-def _page_context(page: Page, components: list[Component] | None = None) -> dict:
+def page_context(page: Page, components: list[Component] | None = None) -> dict:
     if components is None:
         components = list(Component.objects.select_related("group"))
     return {
@@ -113,7 +113,7 @@ def status_page(request: HttpRequest) -> HttpResponse:
         request,
         "public/status_page.html",
         {
-            **_page_context(page, components),
+            **page_context(page, components),
             "indicator": indicator,
             "rows": component_rows(components),
             "unresolved": unresolved,
@@ -126,7 +126,7 @@ def status_page(request: HttpRequest) -> HttpResponse:
         },
     )
     response.modified = page.updated_at.timestamp()
-    response.fresh_until = _next_midnight(zone)  # "past 7 days" moves at midnight
+    response.fresh_until = next_midnight(zone)  # "past 7 days" moves at midnight
     return response
 
 
@@ -136,13 +136,13 @@ def incident_page(request: HttpRequest, incident_id: str) -> HttpResponse:
     page = Page.get()
     incident = get_object_or_404(Incident.objects.with_details(), pk=incident_id)
     response = TemplateResponse(
-        request, "public/incident_page.html", {**_page_context(page), "incident": incident}
+        request, "public/incident_page.html", {**page_context(page), "incident": incident}
     )
     response.modified = incident.updated_at.timestamp()
     return response
 
 
-def _month(value: str | None, today: date) -> date:
+def month_from_query(value: str | None, today: date) -> date:
     if not value:
         return today.replace(day=1)
     try:
@@ -159,7 +159,7 @@ def history_page(request: HttpRequest) -> HttpResponse:
     page = Page.get()
     zone = page.zone
     today = timezone.localdate(timezone=zone)
-    month = _month(request.GET.get("month"), today)
+    month = month_from_query(request.GET.get("month"), today)
     start = datetime.combine(month, datetime.min.time(), tzinfo=zone)
     days_in_month = calendar.monthrange(month.year, month.month)[1]
     end = start + timedelta(days=days_in_month)
@@ -173,7 +173,7 @@ def history_page(request: HttpRequest) -> HttpResponse:
         request,
         "public/history_page.html",
         {
-            **_page_context(page),
+            **page_context(page),
             "month": month,
             "incidents": incidents,
             "earlier": earlier.replace(day=1)
@@ -183,7 +183,7 @@ def history_page(request: HttpRequest) -> HttpResponse:
         },
     )
     response.modified = page.updated_at.timestamp()
-    response.fresh_until = _next_midnight(zone)
+    response.fresh_until = next_midnight(zone)
     return response
 
 

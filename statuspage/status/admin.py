@@ -274,8 +274,6 @@ class IncidentAdmin(admin.ModelAdmin):
                 author=request.user,
             )
             return
-        if "scheduled_for" in form.changed_data:
-            obj.scheduled_reminded_at = None  # a moved window gets its reminder at the new time
         services.save_incident(obj)
         if form.wants_update():
             services.post_update(
@@ -331,6 +329,19 @@ class IncidentTemplateAdmin(admin.ModelAdmin):
         "component_status",
         "should_send_notifications",
     ]
+
+    def save_model(self, request, obj: IncidentTemplate, form, change: bool) -> None:
+        services.save_template(obj, form.cleaned_data["components"])
+
+    def save_related(self, request, form, formsets, change) -> None:
+        pass  # save_template set the components
+
+    def delete_model(self, request, obj: IncidentTemplate) -> None:
+        services.delete_template(obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for template in queryset:
+            services.delete_template(template)
 
     @admin.display(description=_("start an incident"))
     def use_link(self, template: IncidentTemplate) -> str:

@@ -330,13 +330,27 @@ def resolve(
 
 @transaction.atomic
 def save_incident(incident: Incident) -> Incident:
-    """Save edits to an incident's own fields (title, cause, channel, schedule, override)."""
+    """Save edits to an incident's own fields (title, cause, channel, schedule, override).
+
+    A maintenance window that has not started can be moved, but not into the past; once moved
+    it gets its "starts soon" reminder again, at the new time.
+    """
     incident.full_clean(exclude=["components"])
     previous = Incident.objects.select_for_update().get(pk=incident.pk)
     if incident.status != previous.status:
         raise ValidationError({"status": _("Change the status by posting an update.")})
     if incident.kind != previous.kind:
         raise ValidationError({"kind": _("An incident cannot change its kind.")})
+    moved = (incident.scheduled_for, incident.scheduled_until) != (
+        previous.scheduled_for,
+        previous.scheduled_until,
+    )
+    if moved and incident.status == IncidentStatus.SCHEDULED:
+        if incident.scheduled_until and incident.scheduled_until <= timezone.now():
+            raise ValidationError(
+                {"scheduled_until": _("This maintenance window is already over.")}
+            )
+        incident.scheduled_reminded_at = None
     incident.updated_at = timezone.now()
     incident.save()
     _recompute_impact(incident)

@@ -251,3 +251,30 @@ def test_public_ids_look_like_statuspage_ids(components):
         assert len(value) == 12
         assert value.isalnum()
         assert value == value.lower()
+
+
+def test_moving_a_maintenance_window_rearms_its_reminder_but_not_into_the_past(components):
+    start = timezone.now() + timedelta(days=1)
+    maintenance = services.open_incident(
+        Incident(
+            kind="maintenance",
+            name="Upgrade",
+            scheduled_for=start,
+            scheduled_until=start + timedelta(hours=2),
+            scheduled_remind_prior=True,
+        ),
+        body="Planned.",
+    )
+    Incident.objects.filter(pk=maintenance.pk).update(scheduled_reminded_at=timezone.now())
+    maintenance.refresh_from_db()
+    maintenance.scheduled_for = start + timedelta(days=1)
+    maintenance.scheduled_until = start + timedelta(days=1, hours=2)
+    services.save_incident(maintenance)
+    maintenance.refresh_from_db()
+    assert maintenance.scheduled_reminded_at is None
+    maintenance.scheduled_for = timezone.now() - timedelta(hours=3)
+    maintenance.scheduled_until = timezone.now() - timedelta(hours=1)
+    with pytest.raises(ValidationError, match="already over"):
+        services.save_incident(maintenance)
+    maintenance.refresh_from_db()
+    assert maintenance.scheduled_for > timezone.now()
