@@ -282,6 +282,7 @@ def run_scenario(name: str, emails: int, webhooks: int, smtp: Sink, http: Sink) 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, to check the set-up")
+    parser.add_argument("--only", help="run this scenario alone (e.g. webhook-10k)")
     args = parser.parse_args()
     scale = 0.02 if args.quick else 1
 
@@ -308,12 +309,17 @@ def main() -> None:
             ("webhook-10k", 0, int(10_000 * scale)),
             ("all-110k", int(100_000 * scale), int(10_000 * scale)),
         ]
+        if args.only:
+            scenarios = [s for s in scenarios if s[0] == args.only]
         results = [run_scenario(name, e, w, smtp, http) for name, e, w in scenarios]
     finally:
         smtp.stop()
         http.stop()
 
     by_name = {r["scenario"]: r for r in results}
+    if args.only:
+        print(json.dumps({"ceilings": ceilings, "results": results}, indent=2))
+        return
     ratios = {
         "email_vs_smtplib": round(
             by_name["email-100k"]["email_per_second"]

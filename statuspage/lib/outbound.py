@@ -16,15 +16,19 @@ Webhook URLs come from strangers, so every request made here:
 from __future__ import annotations
 
 import asyncio
+import atexit
 import ipaddress
+import os
 import socket
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
 
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
+T = TypeVar("T")
 
 
 class RefusedAddress(OSError):
@@ -148,6 +152,9 @@ class Client:
         connector = aiohttp.TCPConnector(
             limit=self.concurrency,
             ttl_dns_cache=60,
+            # Shorter than servers' usual idle timeouts, so a kept connection is rarely one the
+            # other end has just closed.
+            keepalive_timeout=15,
             socket_factory=_guarded_socket_factory(self.allow_private),
         )
         self._session = aiohttp.ClientSession(
@@ -171,19 +178,68 @@ class Client:
         assert self._session is not None
         check_url(request.url, allow_private=self.allow_private)
         try:
-            async with self._session.post(
-                request.url, data=request.body, headers=request.headers, allow_redirects=False
-            ) as response:
-                body = await response.content.read(max_body)
-                return Response(response.status, dict(response.headers), body)
+            try:
+                return await self._post(request, max_body)
+            except aiohttp.ServerDisconnectedError:
+                # Most likely a kept-alive connection the server had just closed: once more on
+                # a fresh one. (If the server did get the first, the receiver de-duplicates on
+                # webhook-id.)
+                return await self._post(request, max_body)
         except aiohttp.ClientConnectorError as exc:
             if isinstance(exc.os_error, RefusedAddress):
                 raise exc.os_error from None
             raise
 
+    async def _post(self, request: Request, max_body: int) -> Response:
+        assert self._session is not None
+        async with self._session.post(
+            request.url, data=request.body, headers=request.headers, allow_redirects=False
+        ) as response:
+            body = await response.content.read(max_body)
+            return Response(response.status, dict(response.headers), body)
+
     async def post_many(self, requests: Iterable[Request]) -> list[Response | BaseException]:
         """POST each request concurrently; a failure is returned in its place, not raised."""
         return await asyncio.gather(*(self.post(r) for r in requests), return_exceptions=True)
+
+
+class ProcessClient:
+    """One event loop and one Client per process, kept between batches so that connections to
+    the same hosts are reused (keep-alive) instead of opened anew for every batch. Recreated
+    after a fork, or when the rules it was made with change."""
+
+    def __init__(self) -> None:
+        self._key: tuple | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._client: Client | None = None
+        atexit.register(self.close)  # close the kept connections cleanly at exit
+
+    def run(
+        self,
+        work: Callable[[Client], Awaitable[T]],
+        *,
+        timeout: float,
+        allow_private: bool,
+        concurrency: int,
+    ) -> T:
+        key = (os.getpid(), timeout, allow_private, concurrency)
+        if key != self._key:
+            self.close()
+            self._loop = asyncio.new_event_loop()
+            self._client = Client(
+                timeout=timeout, allow_private=allow_private, concurrency=concurrency
+            )
+            self._loop.run_until_complete(self._client.__aenter__())
+            self._key = key
+        assert self._loop is not None and self._client is not None
+        return self._loop.run_until_complete(work(self._client))
+
+    def close(self) -> None:
+        if self._loop is not None and self._key is not None and self._key[0] == os.getpid():
+            if self._client is not None:
+                self._loop.run_until_complete(self._client.__aexit__(None, None, None))
+            self._loop.close()
+        self._loop = self._client = self._key = None
 
 
 def post_once(request: Request, *, timeout: float, allow_private: bool) -> Response:

@@ -120,22 +120,34 @@ class EmailChannel(Channel):
         )
 
 
-def webhook_body(delivery: Delivery) -> bytes:
-    payload = dict(delivery.notice.payload)
-    payload["meta"] = {
-        **payload["meta"],
-        "unsubscribe": tokens.unsubscribe_url(delivery.subscriber),
-    }
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+UNSUBSCRIBE_PLACEHOLDER = "__statuspage_unsubscribe_url__"
 
 
-def signed_request(delivery: Delivery, now: datetime) -> outbound.Request:
+class WebhookBodies:
+    """The notice's payload serialised once; each subscriber's body differs only in its
+    unsubscribe link (meta.unsubscribe), which is substituted into the serialised text."""
+
+    def __init__(self) -> None:
+        self._templates: dict[int, str] = {}
+
+    def body(self, delivery: Delivery) -> str:
+        template = self._templates.get(delivery.notice_id)
+        if template is None:
+            payload = dict(delivery.notice.payload)
+            payload["meta"] = {**payload["meta"], "unsubscribe": UNSUBSCRIBE_PLACEHOLDER}
+            template = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+            self._templates[delivery.notice_id] = template
+        link = json.dumps(tokens.unsubscribe_url(delivery.subscriber))
+        return template.replace(f'"{UNSUBSCRIBE_PLACEHOLDER}"', link, 1)
+
+
+def signed_request(delivery: Delivery, now: datetime, bodies: WebhookBodies) -> outbound.Request:
     """Standard Webhooks: webhook-id is the delivery's stable id, so receivers can de-duplicate."""
-    body = webhook_body(delivery)
-    signature = Webhook(delivery.subscriber.secret).sign(delivery.uid, now, body.decode())
+    body = bodies.body(delivery)
+    signature = Webhook(delivery.subscriber.secret).sign(delivery.uid, now, body)
     return outbound.Request(
         url=delivery.subscriber.endpoint,
-        body=body,
+        body=body.encode(),
         headers={
             "Content-Type": "application/json",
             "webhook-id": delivery.uid,
@@ -182,19 +194,16 @@ class WebhookChannel(Channel):
 
     mode = Mode.WEBHOOK
 
+    def __init__(self) -> None:
+        self.client = outbound.ProcessClient()
+
     def send(self, deliveries: list[Delivery]) -> list[Outcome]:
         now = datetime.now(UTC)
-        requests = [signed_request(d, now) for d in deliveries]
-        return asyncio.run(self._send_all(requests))
-
-    async def _send_all(self, requests: list[outbound.Request]) -> list[Outcome]:
+        bodies = WebhookBodies()
+        requests = [signed_request(d, now, bodies) for d in deliveries]
         timeout = settings.WEBHOOK_TIMEOUT_SECONDS
-        async with outbound.Client(
-            timeout=timeout,
-            allow_private=settings.ALLOW_PRIVATE_ADDRESSES,
-            concurrency=settings.WEBHOOK_CONCURRENCY,
-        ) as client:
 
+        async def send_all(client: outbound.Client) -> list[Outcome]:
             async def one(request: outbound.Request) -> Outcome:
                 started = time.monotonic()
                 try:
@@ -208,6 +217,13 @@ class WebhookChannel(Channel):
                 return classify(response, _ms(started))
 
             return list(await asyncio.gather(*(one(r) for r in requests)))
+
+        return self.client.run(
+            send_all,
+            timeout=timeout,
+            allow_private=settings.ALLOW_PRIVATE_ADDRESSES,
+            concurrency=settings.WEBHOOK_CONCURRENCY,
+        )
 
 
 CHANNELS: dict[str, Channel] = {

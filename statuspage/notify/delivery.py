@@ -55,7 +55,7 @@ RETRY_SCHEDULE = [
 MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
 JITTER = 0.2
 FAN_OUT_PAGE = 2000
-SEND_BATCH = {Mode.EMAIL: 200, Mode.WEBHOOK: 200}
+SEND_BATCH = {Mode.EMAIL: 200, Mode.WEBHOOK: 500}
 SWEEP_LIMIT = 50_000
 # A notice not fanned out this long after it was written lost its message (or Redis was down).
 FAN_OUT_GRACE = timedelta(seconds=30)
@@ -141,8 +141,12 @@ def claim(ids: list[int], now: datetime) -> tuple[str, list[Delivery]]:
         attempts=F("attempts") + 1,
     )
     claimed = list(
-        Delivery.objects.filter(lease_token=token).select_related("notice", "subscriber")
+        Delivery.objects.filter(pk__in=ids, lease_token=token).select_related("subscriber")
     )
+    # A batch is mostly one notice: load each payload once, not once per row.
+    notices = Notice.objects.in_bulk({d.notice_id for d in claimed})
+    for delivery in claimed:
+        delivery.notice = notices[delivery.notice_id]
     return token, claimed
 
 
@@ -174,6 +178,7 @@ def deliver(ids: list[int]) -> int:
     return delivered
 
 
+@transaction.atomic  # one commit per batch, not one per row
 def _record(token: str, deliveries: list[Delivery], outcomes: list[Outcome]) -> None:
     """Write what happened. Only the lease holder writes; a lost lease means someone else
     owns the delivery now, and their outcome wins."""
@@ -189,7 +194,7 @@ def _record(token: str, deliveries: list[Delivery], outcomes: list[Outcome]) -> 
         )
         for d, o in zip(deliveries, outcomes, strict=True)
     )
-    ours = Delivery.objects.filter(lease_token=token)
+    ours = Delivery.objects.filter(pk__in=[d.pk for d in deliveries], lease_token=token)
     done = [d.pk for d, o in zip(deliveries, outcomes, strict=True) if o.ok]
     if done:
         ours.filter(pk__in=done).update(

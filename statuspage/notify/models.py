@@ -220,7 +220,6 @@ class Delivery(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="delivery_due_idx"),
-            models.Index(fields=["lease_token"], name="delivery_lease_idx"),
         ]
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
