@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 from statuspage.lib.env import (
     env_bool,
@@ -271,6 +272,13 @@ SUBSCRIBE_RATE_PER_IP = env_str("SUBSCRIBE_RATE_PER_IP", "20/h")
 SUBSCRIBE_RATE_PER_ADDRESS = env_str("SUBSCRIBE_RATE_PER_ADDRESS", "5/h")
 # Proxies whose X-Forwarded-For is believed (comma-separated addresses or networks).
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+# Each channel has its own queue, so webhooks never wait behind a long email fan-out; workers
+# consume every queue listed here (kombu takes from each in turn).
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("email"), Queue("webhooks"))
+CELERY_TASK_ROUTES = {
+    "statuspage.notify.tasks.deliver_emails": {"queue": "email"},
+    "statuspage.notify.tasks.deliver_webhooks": {"queue": "webhooks"},
+}
 CELERY_BEAT_SCHEDULE["sweep-deliveries"] = {
     "task": "statuspage.notify.tasks.sweep",
     "schedule": env_int("SWEEP_INTERVAL_SECONDS", 60, minimum=5),

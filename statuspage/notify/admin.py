@@ -195,7 +195,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     def replay_selected(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
         count = delivery.replay(
             list(queryset.values_list("pk", flat=True)),
-            lambda mode, ids: enqueue(tasks.deliver, ids),
+            tasks.enqueue_send,
         )
         self.message_user(
             request,

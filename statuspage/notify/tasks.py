@@ -11,23 +11,30 @@ from statuspage.notify import delivery, messages
 from statuspage.notify.models import Mode, Subscriber, SubscriberState
 
 
-def _enqueue_send(mode: str, ids: list[int]) -> None:
-    enqueue(deliver, ids)
+def enqueue_send(mode: str, ids: list[int]) -> None:
+    """Hand a batch to the queue of its channel: webhooks do not wait behind a long email
+    fan-out (workers take from each queue in turn)."""
+    enqueue(deliver_webhooks if mode == Mode.WEBHOOK else deliver_emails, ids)
 
 
 @shared_task
 def fan_out(notice_id: int) -> int:
-    return delivery.fan_out(notice_id, _enqueue_send)
+    return delivery.fan_out(notice_id, enqueue_send)
 
 
 @shared_task
-def deliver(delivery_ids: list[int]) -> int:
+def deliver_emails(delivery_ids: list[int]) -> int:
+    return delivery.deliver(delivery_ids)
+
+
+@shared_task
+def deliver_webhooks(delivery_ids: list[int]) -> int:
     return delivery.deliver(delivery_ids)
 
 
 @shared_task
 def sweep() -> dict[str, int]:
-    found = delivery.sweep(lambda pk: enqueue(fan_out, pk), _enqueue_send)
+    found = delivery.sweep(lambda pk: enqueue(fan_out, pk), enqueue_send)
     unconfirmed = Subscriber.objects.filter(
         state=SubscriberState.UNCONFIRMED, confirmation_sent_at__isnull=True
     ).values_list("pk", flat=True)[:1000]
