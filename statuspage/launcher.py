@@ -72,11 +72,13 @@ def main() -> int:
         # Ctrl-C reaches honcho directly (same process group); a SIGTERM sent to us alone is
         # passed on, so that `kill` stops the whole service too.
         signal.signal(signal.SIGTERM, lambda signum, frame: honcho.send_signal(signal.SIGTERM))
+        stopped = False
         while True:
             try:
-                return honcho.wait()
+                code = honcho.wait()
+                return 0 if stopped else code  # Ctrl-C is how one stops it: not a failure
             except KeyboardInterrupt:
-                continue  # honcho got the same Ctrl-C and is stopping its children
+                stopped = True  # honcho got the same Ctrl-C and is stopping its children
     finally:
         if redis is not None:
             redis.stop()
