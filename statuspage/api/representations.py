@@ -193,10 +193,6 @@ class StatusSerializer(serializers.Serializer):
     description = serializers.CharField(read_only=True)
 
 
-def context_for(page: Page) -> dict:
-    return {"page": page}
-
-
 # --- The management API (/v1): the same objects with the keys its spec adds. ---
 
 

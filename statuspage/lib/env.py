@@ -8,7 +8,6 @@ silently into a default.
 from __future__ import annotations
 
 import os
-import zoneinfo
 from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -113,17 +112,6 @@ def env_url(name: str, default: str, *, schemes: tuple[str, ...]) -> str:
     return _read(
         name, default, parse, "a URL starting with " + " or ".join(f"{s}://" for s in schemes)
     )
-
-
-def env_time_zone(name: str, default: str) -> str:
-    def parse(raw: str) -> str:
-        try:
-            zoneinfo.ZoneInfo(raw)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(raw) from exc
-        return raw
-
-    return _read(name, default, parse, "an IANA time zone such as Asia/Shanghai")
 
 
 def env_database(name: str, default: str) -> dict:

@@ -20,7 +20,7 @@ import atexit
 import ipaddress
 import os
 import socket
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -198,10 +198,6 @@ class Client:
         ) as response:
             body = await response.content.read(max_body)
             return Response(response.status, dict(response.headers), body)
-
-    async def post_many(self, requests: Iterable[Request]) -> list[Response | BaseException]:
-        """POST each request concurrently; a failure is returned in its place, not raised."""
-        return await asyncio.gather(*(self.post(r) for r in requests), return_exceptions=True)
 
 
 class ProcessClient:

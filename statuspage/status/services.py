@@ -507,13 +507,6 @@ def delete_group(group: ComponentGroup) -> None:
 
 
 @transaction.atomic
-def reorder(model: type[Component] | type[ComponentGroup], ids_in_order: list[str]) -> None:
-    for position, pk in enumerate(ids_in_order):
-        model.objects.filter(pk=pk).update(position=position)
-    pageversion.bump()
-
-
-@transaction.atomic
 def save_page(page: Page) -> Page:
     page.full_clean()
     page.save()
