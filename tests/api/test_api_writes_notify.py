@@ -17,7 +17,12 @@ def test_each_published_update_writes_a_notice(api, components):
             }
         },
     ).json()
-    api.patch(f"incidents/{opened['id']}", {"incident": {"status": "resolved", "body": "Fixed."}})
+    patched = api.patch(
+        f"incidents/{opened['id']}", {"incident": {"status": "resolved", "body": "Fixed."}}
+    )
+    assert patched.status_code == 200
+    assert patched.json()["status"] == "resolved"
+    assert patched.json()["incident_updates"][0]["body"] == "Fixed."
 
     incident = Incident.objects.get(pk=opened["id"])
     notices = Notice.objects.filter(kind=NoticeKind.INCIDENT_UPDATE).order_by("created_at")
@@ -31,10 +36,11 @@ def test_an_update_marked_silent_writes_no_notice(api, components):
     opened = api.post(
         "incidents", {"incident": {"name": "Quiet", "deliver_notifications": False}}
     ).json()
-    api.patch(
+    patched = api.patch(
         f"incidents/{opened['id']}",
         {"incident": {"status": "resolved", "deliver_notifications": "false"}},
     )
+    assert patched.json()["status"] == "resolved"
     assert not Notice.objects.filter(kind=NoticeKind.INCIDENT_UPDATE).exists()
 
 
