@@ -3,9 +3,11 @@ a staff member who is not an operator, and a visitor. Real database, real Redis.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.signals import request_finished, request_started
@@ -55,6 +57,23 @@ def commit(django_capture_on_commit_callbacks):
             return fn(*args, **kwargs)
 
     return run
+
+
+@pytest.fixture
+def clock() -> Iterator[Callable[[datetime], None]]:
+    """Sets the time the code under test reads (Python's clocks, not the database's).
+
+    `clock(moment)` jumps there and lets time run on from it; call it again to jump again."""
+    travellers: list[time_machine.travel] = []
+
+    def set_to(moment: datetime) -> None:
+        traveller = time_machine.travel(moment, tick=True)
+        traveller.start()
+        travellers.append(traveller)
+
+    yield set_to
+    for traveller in reversed(travellers):
+        traveller.stop()
 
 
 @pytest.fixture

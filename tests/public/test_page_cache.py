@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from datetime import UTC, datetime
 
 import brotli
 import pytest
@@ -105,11 +106,18 @@ def test_unknown_query_parameters_do_not_multiply_renders(
         client.get("/?utm_source=x&junk=1", HTTP_ACCEPT_LANGUAGE="en")
 
 
-def test_the_cached_page_is_byte_identical_to_a_fresh_render(client, components, commit):
+def test_the_cached_page_is_byte_identical_to_a_fresh_render_hours_later(
+    client, components, commit, clock
+):
+    """Nothing time-relative may be baked into a cached page: it is served for as long as
+    nothing changes, so a render three hours later on the same day of the page must give the
+    same bytes (a new day is a change: beat's uptime refresh moves the page at midnight)."""
     from statuspage.public.cache import responses
     from statuspage.status import pageversion
 
+    clock(datetime(2026, 11, 30, 1, 0, tzinfo=UTC))
     cached = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content
+    clock(datetime(2026, 11, 30, 4, 7, tzinfo=UTC))
     responses.clear()
     pageversion.redis_client().flushdb()
     pageversion.forget()

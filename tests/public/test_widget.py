@@ -4,7 +4,7 @@ visitor's language, readable from the lender's own site without cookies."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from wsgiref.util import setup_testing_defaults
 
@@ -24,14 +24,18 @@ def widget(client, path="/widget.json", language="en", **headers):
     return client.get(path, HTTP_ACCEPT_LANGUAGE=language, HTTP_ORIGIN=LENDER, **headers)
 
 
+RECOVERY = datetime(2026, 12, 1, 7, 30, tzinfo=UTC)
+
+
 @pytest.fixture
-def outage(components, commit):
+def outage(components, commit, clock):
+    clock(RECOVERY - timedelta(hours=2))
     return commit(
         services.open_incident,
         Incident(
             name="Disbursement failing",
             alternative_channel="Borrow in the mini-program instead.",
-            expected_recovery_at=timezone.now() + timedelta(hours=2),
+            expected_recovery_at=RECOVERY,
         ),
         body="Loans are not being paid out.",
         component_statuses={components["disbursement"]: "major_outage"},
@@ -57,7 +61,7 @@ def test_during_an_outage_it_says_what_is_affected_what_to_do_and_until_when(
     assert incident["name"] == "Disbursement failing"
     assert incident["components"] == ["Disbursement"]
     assert incident["alternative_channel"] == "Borrow in the mini-program instead."
-    assert incident["expected_recovery_at"] == outage.expected_recovery_at.isoformat()
+    assert incident["expected_recovery_at"] == "2026-12-01T07:30:00+00:00"
     assert incident["url"] == f"{settings.PUBLIC_URL}/incidents/{outage.pk}"
     assert data["text"]["meanwhile"] == "Meanwhile, use"
 

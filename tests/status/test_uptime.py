@@ -5,7 +5,7 @@ Expectations are worked out by hand from the times below.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -70,8 +70,9 @@ def test_degraded_performance_and_maintenance_are_not_downtime(components):
     assert totals.percentage_with_maintenance == round(100 * (1 - 7200 / 86400), 2) == 91.67
 
 
-def test_days_follow_daylight_saving_time_in_the_page_s_zone(components):
+def test_days_follow_daylight_saving_time_in_the_page_s_zone(components, clock):
     """America/New_York: 2026-03-08 has 23 hours, 2026-11-01 has 25."""
+    clock(datetime(2026, 11, 20, 12, 0, tzinfo=UTC))  # days are counted up to today
     page = Page.get()
     page.time_zone = "America/New_York"
     services.save_page(page)
