@@ -21,6 +21,7 @@ from statuspage.lib.env import (
     env_float,
     env_int,
     env_list,
+    env_rate,
     env_str,
     env_url,
 )
@@ -45,7 +46,18 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 DEBUG = env_bool("DEBUG", False)
 
-PUBLIC_URL = env_url("PUBLIC_URL", "http://127.0.0.1:8000", schemes=("http", "https")).rstrip("/")
+# Serving (read by the launcher and the Procfile).
+HOST = env_str("HOST", "127.0.0.1")
+PORT = env_int("PORT", 8000, minimum=1, maximum=65535)
+
+
+def _served_at() -> str:
+    """Where `make run` serves, as a link a person on this machine can open."""
+    host = "127.0.0.1" if HOST in ("", "0.0.0.0", "::") else HOST
+    return f"http://{f'[{host}]' if ':' in host else host}:{PORT}"
+
+
+PUBLIC_URL = env_url("PUBLIC_URL", _served_at(), schemes=("http", "https")).rstrip("/")
 _public = urlsplit(PUBLIC_URL)
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", sorted({_public.hostname or "127.0.0.1", "127.0.0.1", "localhost", "[::1]"})
@@ -57,9 +69,6 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-# Serving (read by the launcher and the Procfile).
-HOST = env_str("HOST", "127.0.0.1")
-PORT = env_int("PORT", 8000, minimum=1, maximum=65535)
 WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 2, minimum=1, maximum=64)
 WORKER_CONCURRENCY = env_int("WORKER_CONCURRENCY", 2, minimum=1, maximum=64)
 
@@ -268,8 +277,8 @@ WEBHOOK_CONCURRENCY = env_int("WEBHOOK_CONCURRENCY", 100, minimum=1, maximum=100
 # A delivery being sent is leased for this long; a worker that dies frees it when it expires.
 DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 300, minimum=1)
 CONFIRMATION_MAX_AGE_HOURS = env_int("CONFIRMATION_MAX_AGE_HOURS", 72, minimum=1)
-SUBSCRIBE_RATE_PER_IP = env_str("SUBSCRIBE_RATE_PER_IP", "20/h")
-SUBSCRIBE_RATE_PER_ADDRESS = env_str("SUBSCRIBE_RATE_PER_ADDRESS", "5/h")
+SUBSCRIBE_RATE_PER_IP = env_rate("SUBSCRIBE_RATE_PER_IP", "20/h")
+SUBSCRIBE_RATE_PER_ADDRESS = env_rate("SUBSCRIBE_RATE_PER_ADDRESS", "5/h")
 # Proxies whose X-Forwarded-For is believed (comma-separated addresses or networks).
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 # Each channel has its own queue, so webhooks never wait behind a long email fan-out; workers

@@ -14,6 +14,7 @@ from statuspage.lib.env import (
     env_database,
     env_float,
     env_int,
+    env_rate,
     env_url,
 )
 
@@ -43,6 +44,8 @@ def start(**env: str) -> subprocess.CompletedProcess:
         ("WEB_CONCURRENCY", "0"),
         ("PAGE_VERSION_RECHECK_SECONDS", "-1"),
         ("LOG_LEVEL", "LOUD"),
+        ("SUBSCRIBE_RATE_PER_IP", "20/week"),
+        ("SUBSCRIBE_RATE_PER_ADDRESS", "0/h"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(name, value):
@@ -66,6 +69,22 @@ def test_the_launcher_refuses_bad_settings_before_starting_anything():
     )
     assert result.returncode == 2
     assert "cannot start: PORT='abc' is not valid" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("raw", "rate"),
+    [("20/h", (20, 3600)), ("5/10m", (5, 600)), ("1/s", (1, 1)), ("3/2d", (3, 172800))],
+)
+def test_rates_are_read_as_requests_per_seconds(monkeypatch, raw, rate):
+    monkeypatch.setenv("X", raw)
+    assert env_rate("X", "1/h") == rate
+
+
+@pytest.mark.parametrize("raw", ["20/week", "20", "20/", "/h", "0/h", "5/0m", "-1/h"])
+def test_a_rate_django_ratelimit_would_misread_is_refused(monkeypatch, raw):
+    monkeypatch.setenv("X", raw)
+    with pytest.raises(SettingError, match="a rate such as 20/h"):
+        env_rate("X", "1/h")
 
 
 def test_readers_parse_strictly(monkeypatch):

@@ -8,6 +8,7 @@ silently into a default.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -100,6 +101,25 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return _read(
         name, default, lambda raw: [p.strip() for p in raw.split(",") if p.strip()], "a list"
     )
+
+
+_RATE = re.compile(r"([0-9]+)/([0-9]*)([smhd])")
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def env_rate(name: str, default: str) -> tuple[int, int]:
+    """A rate limit such as `20/h` or `5/10m`, as (requests, seconds).
+
+    django-ratelimit reads "20/week" as twenty a second (an unknown unit is ignored), so rates
+    are checked here and handed to it already split."""
+
+    def parse(raw: str) -> tuple[int, int]:
+        match = _RATE.fullmatch(raw)
+        if match is None or int(match[1]) < 1 or (match[2] and int(match[2]) < 1):
+            raise ValueError(raw)
+        return int(match[1]), int(match[2] or 1) * _SECONDS[match[3]]
+
+    return _read(name, parse(default), parse, "a rate such as 20/h or 5/10m (units s, m, h, d)")
 
 
 def env_url(name: str, default: str, *, schemes: tuple[str, ...]) -> str:

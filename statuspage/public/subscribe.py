@@ -9,6 +9,7 @@ mail clients works without cookies (RFC 8058).
 from __future__ import annotations
 
 import ipaddress
+from datetime import timedelta
 
 from django import forms
 from django.conf import settings
@@ -16,6 +17,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
+from django.utils import timezone
+from django.utils.timesince import timeuntil
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -92,7 +95,7 @@ def _message(request: HttpRequest, title, text, *, status: int = 200, link=None)
     )
 
 
-def _limited(request: HttpRequest, group: str, key, rate: str) -> bool:
+def _limited(request: HttpRequest, group: str, key, rate: tuple[int, int]) -> bool:
     return is_ratelimited(request, group=group, key=key, rate=rate, increment=True)
 
 
@@ -108,7 +111,7 @@ def subscribe(request: HttpRequest, incident_id: str | None = None) -> HttpRespo
         if _limited(
             request, "subscribe-ip", lambda g, r: client_ip(r), settings.SUBSCRIBE_RATE_PER_IP
         ):
-            return _too_many(request)
+            return _too_many(request, settings.SUBSCRIBE_RATE_PER_IP)
         if form.is_valid():
             data = form.cleaned_data
             address = subscriptions.normalise_email(data["email"])
@@ -118,7 +121,7 @@ def subscribe(request: HttpRequest, incident_id: str | None = None) -> HttpRespo
                 lambda g, r: address,
                 settings.SUBSCRIBE_RATE_PER_ADDRESS,
             ):
-                return _too_many(request)
+                return _too_many(request, settings.SUBSCRIBE_RATE_PER_ADDRESS)
             try:
                 subscriptions.subscribe(
                     email=address,
@@ -147,14 +150,18 @@ def subscribe(request: HttpRequest, incident_id: str | None = None) -> HttpRespo
     )
 
 
-def _too_many(request: HttpRequest) -> HttpResponse:
+def _too_many(request: HttpRequest, rate: tuple[int, int]) -> HttpResponse:
+    """429 naming the real window of the limit that was hit (the counter resets within it)."""
+    window = rate[1]
+    now = timezone.now()
     response = _message(
         request,
         _("Too many attempts"),
-        _("Too many subscription requests came from here. Please try again in an hour."),
+        _("Too many subscription requests came from here. Please try again in %(wait)s.")
+        % {"wait": timeuntil(now + timedelta(seconds=window), now)},
         status=429,
     )
-    response["Retry-After"] = "3600"
+    response["Retry-After"] = str(window)
     return response
 
 

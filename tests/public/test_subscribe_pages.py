@@ -221,20 +221,24 @@ def test_a_bad_manage_link_is_refused(client):
 
 
 def test_the_form_is_rate_limited_per_address(client, settings):
-    settings.SUBSCRIBE_RATE_PER_ADDRESS = "2/h"
+    settings.SUBSCRIBE_RATE_PER_ADDRESS = (2, 3600)
     for _ in range(2):
         assert subscribe(client, email="ana@example.com").status_code == 200
     limited = subscribe(client, email="Ana@example.com")
     assert limited.status_code == 429
     assert limited["Retry-After"] == "3600"
     assert b"Too many" in limited.content
+    assert b"try again in 1\xc2\xa0hour." in limited.content
 
 
 def test_the_form_is_rate_limited_per_client_ip(client, settings):
-    settings.SUBSCRIBE_RATE_PER_IP = "3/h"
+    settings.SUBSCRIBE_RATE_PER_IP = (3, 600)
     for n in range(3):
         assert subscribe(client, email=f"s{n}@example.com").status_code == 200
-    assert subscribe(client, email="s9@example.com").status_code == 429
+    limited = subscribe(client, email="s9@example.com")
+    assert limited.status_code == 429
+    assert limited["Retry-After"] == "600"
+    assert b"try again in 10\xc2\xa0minutes." in limited.content
     # another visitor is not affected
     other = Client(REMOTE_ADDR="198.51.100.7")
     assert subscribe(other, email="other@example.com").status_code == 200
