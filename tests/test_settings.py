@@ -108,3 +108,32 @@ def test_unset_or_empty_means_the_default(monkeypatch):
     assert env_int("X", 7) == 7
     monkeypatch.setenv("X", "  ")
     assert env_int("X", 7) == 7
+
+
+@pytest.mark.parametrize(
+    ("env", "url"),
+    [
+        ({"PORT": "8765"}, "http://127.0.0.1:8765"),
+        ({"HOST": "0.0.0.0", "PORT": "9000"}, "http://127.0.0.1:9000"),
+        ({"HOST": "::1"}, "http://[::1]:8000"),
+        (
+            {"PORT": "8765", "PUBLIC_URL": "https://status.example.com/"},
+            "https://status.example.com",
+        ),
+    ],
+)
+def test_links_point_where_the_service_is_served_unless_told_otherwise(tmp_path, env, url):
+    result = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; print(settings.PUBLIC_URL)"],
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "statuspage.settings",
+            "RUN_DIR": str(tmp_path),
+        }
+        | {k: "" for k in ("HOST", "PORT", "PUBLIC_URL")}
+        | env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == url, result.stderr
