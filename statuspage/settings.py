@@ -10,7 +10,6 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
 from statuspage.lib.env import (
@@ -246,8 +245,6 @@ LOGGING = {
         "level": env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
     },
 }
-
-ADMIN_SITE_HEADER = _("Status page operations")
 
 # How often each web process asks Redis whether the page changed (seconds). Bounds how long a
 # change takes to reach every worker; 0 asks on every request.
