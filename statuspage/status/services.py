@@ -419,7 +419,7 @@ def edit_incident(
     notify: bool = True,
     author: User = None,
     at: datetime | None = None,
-    cause: str = StatusChangeCause.OPERATOR,
+    via: str = StatusChangeCause.OPERATOR,
     **fields: Unpack[IncidentFields],
 ) -> IncidentUpdate | None:
     """Edit an incident: the admin's change form and the API's PATCH both come here.
@@ -429,7 +429,8 @@ def edit_incident(
     that carries `component_statuses`; without one, `component_statuses` and `affected` join
     the incident quietly (see `apply_incident_components`). Everything is checked before
     anything is written, and the fields, update, statuses, log, impact, notice and version
-    bump commit together. Returns the update posted, if any.
+    bump commit together. `via` is the cause the status-change log records (`cause` is the
+    incident's own field). Returns the update posted, if any.
     """
     component_statuses = dict(component_statuses or {})
     at = at or timezone.now()
@@ -456,12 +457,12 @@ def edit_incident(
             author=author,
             at=at,
             reopen=reopen,
-            cause=cause,
+            cause=via,
         )
         locked.components.add(*affected)
     elif component_statuses or affected:
         apply_incident_components(
-            locked, component_statuses, affected=affected, author=author, at=at, cause=cause
+            locked, component_statuses, affected=affected, author=author, at=at, cause=via
         )
     elif fields:
         _recompute_impact(locked)  # the override may have changed

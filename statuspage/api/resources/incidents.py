@@ -188,7 +188,7 @@ def change_incident(incident: Incident, data: dict, author) -> None:
         affected=affected,
         notify=data.get("deliver_notifications", True),
         author=author,
-        cause=StatusChangeCause.API,
+        via=StatusChangeCause.API,
         **_own_fields(data),
     )
 
