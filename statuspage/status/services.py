@@ -751,7 +751,7 @@ def apply_incident_components(
 ) -> Incident:
     """Change components as part of an incident without writing a new update.
 
-    For the API's incident PATCH that carries components but no new status or message.
+    For an `edit_incident` that carries components but no new status or message.
     `affected` components join the incident; `component_statuses` are applied and logged
     against the incident's latest update, and added to that update's affected_components, so
     the incident's impact and history account for them. Nothing is sent: no message was
