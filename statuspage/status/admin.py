@@ -16,7 +16,6 @@ from modeltranslation.admin import TranslationAdmin
 from statuspage.status import services
 from statuspage.status.forms import IncidentForm, RecurringMaintenanceForm, component_field_name
 from statuspage.status.models import (
-    CLOSED_STATUSES,
     Component,
     ComponentGroup,
     ComponentStatus,
@@ -261,28 +260,16 @@ class IncidentAdmin(admin.ModelAdmin):
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj: Incident, form: IncidentForm, change: bool) -> None:
-        """Open the incident, or save its edits and post the update, as one transaction
-        (the admin wraps the whole view in one)."""
+        """Open the incident, or edit it (posting the update), each in one service call."""
         data = form.cleaned_data
-        if not change:
-            obj.status = data["update_status"]
+        if change:
+            services.edit_incident(obj, **form.edit(), notify=data["notify"], author=request.user)
+        else:
             services.open_incident(
                 obj,
                 body=data["message"],
                 component_statuses=form.component_statuses(),
                 notify=data["notify"],
-                author=request.user,
-            )
-            return
-        services.save_incident(obj)
-        if form.wants_update():
-            services.post_update(
-                obj,
-                status=data["update_status"],
-                body=data["message"],
-                component_statuses=form.component_statuses(),
-                notify=data["notify"],
-                reopen=data["reopen"],
                 author=request.user,
             )
 
@@ -301,7 +288,7 @@ class IncidentAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Resolve (components back to operational)"))
     def resolve_selected(self, request: HttpRequest, queryset: QuerySet[Incident]) -> None:
-        open_incidents = [i for i in queryset if i.status not in CLOSED_STATUSES]
+        open_incidents = list(queryset.open())
         for incident in open_incidents:
             services.resolve(incident, author=request.user)
         self.message_user(

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
 from statuspage.status import services
 from statuspage.status.models import (
-    STATUSES_BY_KIND,
     WEEKDAY_CODES,
     Component,
     ComponentStatus,
@@ -27,11 +27,30 @@ def component_field_name(component: Component) -> str:
     return f"{COMPONENT_PREFIX}{component.pk}"
 
 
+# The incident's own fields on the form; `kind` is chosen once, when the incident is opened.
+OWN_FIELDS = [
+    "name",
+    "cause",
+    "impact_override",
+    "alternative_channel",
+    "expected_recovery_at",
+    "scheduled_for",
+    "scheduled_until",
+    "scheduled_remind_prior",
+    "scheduled_auto_in_progress",
+    "scheduled_auto_completed",
+    "expires_at",
+]
+# The service's names for this form's update fields.
+FIELD_OF_SERVICE_KEY = {"status": "update_status", "body": "message"}
+
+
 class IncidentForm(forms.ModelForm):
     """The incident's own fields, plus the update it posts and the components it sets.
 
     Subclassed per request by `with_component_fields` so that every component gets a
-    choice field ("not affected" or the status to set).
+    choice field ("not affected" or the status to set). The rules are the services': the
+    form asks them (`check_opening`, `check_edit`) and shows their errors on its fields.
     """
 
     update_status = forms.ChoiceField(label=_("Status"), choices=IncidentStatus.choices)
@@ -50,20 +69,7 @@ class IncidentForm(forms.ModelForm):
 
     class Meta:
         model = Incident
-        fields = [
-            "kind",
-            "name",
-            "cause",
-            "impact_override",
-            "alternative_channel",
-            "expected_recovery_at",
-            "scheduled_for",
-            "scheduled_until",
-            "scheduled_remind_prior",
-            "scheduled_auto_in_progress",
-            "scheduled_auto_completed",
-            "expires_at",
-        ]
+        fields = ["kind", *OWN_FIELDS]
         widgets = {"alternative_channel": forms.Textarea(attrs={"rows": 2})}
 
     components: list[Component] = []
@@ -85,7 +91,7 @@ class IncidentForm(forms.ModelForm):
         if self.editing:
             self.fields["update_status"].initial = self.instance.status
             self.fields["update_status"].choices = [
-                (s, IncidentStatus(s).label) for s in STATUSES_BY_KIND[self.instance.kind]
+                (s, IncidentStatus(s).label) for s in self.instance.allowed_statuses
             ]
             self.fields["message"].help_text = _(
                 "Write a message to post an update. Changing the status or a component needs one."
@@ -109,8 +115,8 @@ class IncidentForm(forms.ModelForm):
         return chosen
 
     def wants_update(self) -> bool:
-        if not self.editing:
-            return True
+        """Whether the operator touched the "post an update" part of the form: a message, a
+        new status or a component. Any of them posts an update, so each needs a message."""
         data = self.cleaned_data
         return bool(
             data.get("message", "").strip()
@@ -118,46 +124,35 @@ class IncidentForm(forms.ModelForm):
             or self.component_statuses()
         )
 
-    def clean(self) -> dict:
-        data = super().clean()
-        status = data.get("update_status")
-        message = data.get("message", "")
-        kind = self.instance.kind if self.editing else data.get("kind")
-        if not kind or not status:
-            return data
+    def edit(self) -> dict[str, Any]:
+        """This form as the arguments of `services.edit_incident` (and `check_edit`)."""
+        data = self.cleaned_data
+        return {
+            "status": data["update_status"],
+            "body": data["message"] if self.wants_update() else None,
+            "reopen": data.get("reopen", False),
+            "component_statuses": self.component_statuses(),
+            **{name: data[name] for name in OWN_FIELDS if name in data},
+        }
+
+    def _post_clean(self) -> None:
+        super()._post_clean()  # the model's own rules, on the fields above
+        if self.errors:
+            return
         try:
             if self.editing:
-                if self.wants_update():
-                    services.check_update(
-                        self.instance, status=status, body=message, reopen=data.get("reopen", False)
-                    )
+                services.check_edit(self.instance, **self.edit())
             else:
-                if status not in STATUSES_BY_KIND[kind]:
-                    raise ValidationError(
-                        {"status": _("This status does not belong to the chosen kind.")}
-                    )
-                if not message.strip():
-                    raise ValidationError({"body": _("Write a message for this update.")})
+                self.instance.status = self.cleaned_data["update_status"]
+                services.check_opening(
+                    self.instance,
+                    body=self.cleaned_data["message"],
+                    component_statuses=self.component_statuses(),
+                )
         except ValidationError as exc:
-            mapping = {"status": "update_status", "body": "message"}
-            for field, errors in exc.message_dict.items():
-                self.add_error(mapping.get(field, field if field in self.fields else None), errors)
-        self._check_rescheduled_window(data)
-        return data
-
-    def _check_rescheduled_window(self, data: dict) -> None:
-        """A maintenance not yet begun cannot be moved into the past (a new one cannot be
-        created there either: see Incident.clean)."""
-        moved = {"scheduled_for", "scheduled_until"} & set(self.changed_data)
-        until = data.get("scheduled_until")
-        if (
-            self.editing
-            and moved
-            and self.instance.status == IncidentStatus.SCHEDULED
-            and until is not None
-            and until <= timezone.now()
-        ):
-            self.add_error("scheduled_until", _("This maintenance window is already over."))
+            for key, errors in exc.update_error_dict({}).items():
+                field = FIELD_OF_SERVICE_KEY.get(key, key)
+                self.add_error(field if field in self.fields else None, errors)
 
 
 class RecurringMaintenanceForm(forms.ModelForm):

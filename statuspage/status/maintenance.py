@@ -25,11 +25,9 @@ from django.utils.translation import gettext, gettext_noop
 
 from statuspage.status import services, signals
 from statuspage.status.models import (
-    CLOSED_STATUSES,
     Component,
     ComponentStatus,
     Incident,
-    IncidentKind,
     IncidentStatus,
     IncidentUpdate,
     RecurringMaintenance,
@@ -40,7 +38,6 @@ from statuspage.status.models import (
 log = logging.getLogger(__name__)
 
 S = IncidentStatus
-OPEN_MAINTENANCE = (S.SCHEDULED, S.IN_PROGRESS, S.VERIFYING)
 
 
 def in_every_language(message: str) -> str:
@@ -61,9 +58,7 @@ def in_every_language(message: str) -> str:
 
 def reminders_due(now: datetime) -> QuerySet[Incident]:
     lead = timedelta(minutes=settings.MAINTENANCE_REMINDER_MINUTES)
-    return Incident.objects.filter(
-        kind=IncidentKind.MAINTENANCE,
-        status=S.SCHEDULED,
+    return Incident.objects.upcoming_maintenance().filter(
         scheduled_remind_prior=True,
         scheduled_reminded_at__isnull=True,
         scheduled_for__gt=now,
@@ -72,9 +67,7 @@ def reminders_due(now: datetime) -> QuerySet[Incident]:
 
 
 def starts_due(now: datetime) -> QuerySet[Incident]:
-    return Incident.objects.filter(
-        kind=IncidentKind.MAINTENANCE,
-        status=S.SCHEDULED,
+    return Incident.objects.upcoming_maintenance().filter(
         scheduled_auto_in_progress=True,
         scheduled_for__lte=now,
         scheduled_until__gt=now,
@@ -84,18 +77,19 @@ def starts_due(now: datetime) -> QuerySet[Incident]:
 def completions_due(now: datetime) -> QuerySet[Incident]:
     """Auto-complete windows that ended; and auto-start windows a beat never saw begin (they
     are over, so they are completed, not started)."""
-    return Incident.objects.filter(
-        Q(scheduled_auto_completed=True) | Q(status=S.SCHEDULED, scheduled_auto_in_progress=True),
-        kind=IncidentKind.MAINTENANCE,
-        status__in=OPEN_MAINTENANCE,
-        scheduled_until__lte=now,
+    return (
+        Incident.objects.maintenances()
+        .open()
+        .filter(
+            Q(scheduled_auto_completed=True)
+            | Q(status=S.SCHEDULED, scheduled_auto_in_progress=True),
+            scheduled_until__lte=now,
+        )
     )
 
 
 def expiries_due(now: datetime) -> QuerySet[Incident]:
-    return Incident.objects.filter(kind=IncidentKind.ANNOUNCEMENT, expires_at__lte=now).exclude(
-        status__in=CLOSED_STATUSES
-    )
+    return Incident.objects.current_announcements().filter(expires_at__lte=now)
 
 
 def _claim(due: QuerySet[Incident], incident_id: str, **changes) -> Incident | None:

@@ -216,7 +216,6 @@ class StatusChangeCause(models.TextChoices):
     MAINTENANCE = "maintenance", _("Maintenance transition")
     OPERATOR = "operator", _("Operator")
     API = "api", _("API")
-    MONITOR = "monitor", _("Monitor")
 
 
 class StatusChange(models.Model):
@@ -364,28 +363,45 @@ class Incident(models.Model):
     def get_absolute_url(self) -> str:
         return f"/incidents/{self.id}"
 
+    @property
+    def allowed_statuses(self) -> tuple[str, ...]:
+        """The statuses this kind moves through (an announcement is either on or over)."""
+        return STATUSES_BY_KIND.get(self.kind, ())
+
+    def check_status(self, status: str) -> None:
+        """Refuse a status that belongs to another kind (in_progress on an incident)."""
+        if status not in self.allowed_statuses:
+            raise ValidationError(
+                {"status": _("“%(status)s” is not a status of this %(kind)s.")
+                 % {"status": status, "kind": IncidentKind(self.kind).label.lower()}}
+            )  # fmt: skip
+
     def clean(self) -> None:
-        errors: dict[str, str] = {}
-        if self.status and self.status not in STATUSES_BY_KIND.get(self.kind, ()):
-            errors["status"] = _("“%(status)s” is not a status of %(kind)s.") % {
-                "status": self.status,
-                "kind": IncidentKind(self.kind).label.lower(),
-            }
+        """The rules of the incident's own fields: its status fits its kind; a maintenance has
+        a window that ends after it starts and, when new, is not over; only an announcement
+        expires, and a new one not in the past. (Moving a window and posting updates have
+        rules of their own in services.)"""
+        errors: dict[str, list[str]] = {}
+        if self.status and self.kind in IncidentKind.values:
+            try:
+                self.check_status(self.status)
+            except ValidationError as exc:
+                errors.update(exc.message_dict)
         if self.kind == IncidentKind.MAINTENANCE:
             if not self.scheduled_for or not self.scheduled_until:
-                errors["scheduled_until"] = _("Maintenance needs a start and an end.")
+                errors["scheduled_until"] = [_("Maintenance needs a start and an end.")]
             elif self.scheduled_until <= self.scheduled_for:
-                errors["scheduled_until"] = _("The maintenance must end after it starts.")
+                errors["scheduled_until"] = [_("The maintenance must end after it starts.")]
             elif self._state.adding and self.scheduled_until <= timezone.now():
                 # Past work is recorded as an incident; a new window must still be ahead.
-                errors["scheduled_until"] = _("This maintenance window is already over.")
+                errors["scheduled_until"] = [_("This maintenance window is already over.")]
         if self.expires_at is not None:
             if self.kind != IncidentKind.ANNOUNCEMENT:
-                errors["expires_at"] = _("Only announcements expire.")
+                errors["expires_at"] = [_("Only announcements expire.")]
             elif self._state.adding and self.expires_at <= timezone.now():
-                errors["expires_at"] = _("The expiry must be in the future.")
+                errors["expires_at"] = [_("The expiry must be in the future.")]
         if self.impact_override and self.impact_override not in Impact.values:
-            errors["impact_override"] = _("Unknown impact.")
+            errors["impact_override"] = [_("Unknown impact.")]
         if errors:
             raise ValidationError(errors)
 

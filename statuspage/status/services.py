@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
+from typing import TypedDict, Unpack
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -24,7 +25,6 @@ from statuspage.status.models import (
     CLOSED_STATUSES,
     CLOSING_STATUS_BY_KIND,
     FIRST_STATUS_BY_KIND,
-    STATUSES_BY_KIND,
     Cause,
     Component,
     ComponentGroup,
@@ -139,6 +139,21 @@ def _stamp_status(incident: Incident, status: str, at: datetime) -> None:
     incident.status = status
 
 
+def check_opening(
+    incident: Incident, *, body: str, component_statuses: ComponentStatuses | None = None
+) -> None:
+    """The rules for a new incident (the model's own, a message, an open status, known
+    component statuses), checked without writing: `open_incident` runs them, and the admin
+    form runs them to show its errors. An incident without a status gets its kind's first."""
+    if not incident.status:
+        incident.status = FIRST_STATUS_BY_KIND[incident.kind]
+    incident.full_clean(exclude=["components"])
+    _require_body(body)
+    _check_statuses(component_statuses or {})
+    if incident.status in CLOSED_STATUSES:
+        raise ValidationError({"status": _("A new incident cannot start resolved.")})
+
+
 @transaction.atomic
 def open_incident(
     incident: Incident,
@@ -159,13 +174,7 @@ def open_incident(
     """
     component_statuses = dict(component_statuses or {})
     at = at or timezone.now()
-    if not incident.status:
-        incident.status = FIRST_STATUS_BY_KIND[incident.kind]
-    incident.full_clean(exclude=["components"])
-    _require_body(body)
-    _check_statuses(component_statuses)
-    if incident.status in CLOSED_STATUSES:
-        raise ValidationError({"status": _("A new incident cannot start resolved.")})
+    check_opening(incident, body=body, component_statuses=component_statuses)
 
     incident.created_at = incident.updated_at = at
     if incident.kind != IncidentKind.MAINTENANCE or incident.status == IncidentStatus.IN_PROGRESS:
@@ -226,15 +235,12 @@ def _write_update(
     return update
 
 
-def check_update(incident: Incident, *, status: str, body: str, reopen: bool) -> None:
-    """The rules for a new update on an existing incident; forms call this too."""
-    kind = IncidentKind(incident.kind).label.lower()
-    if status not in STATUSES_BY_KIND[incident.kind]:
-        raise ValidationError(
-            {"status": _("“%(status)s” is not a status of this %(kind)s.")
-             % {"status": status, "kind": kind}}
-        )  # fmt: skip
+def _check_update(incident: Incident, *, status: str, body: str, reopen: bool) -> None:
+    """The rules for a new update on an existing incident: a status of its kind, a message,
+    and a closed incident takes one only when reopened, with an open status."""
+    incident.check_status(status)
     if incident.is_closed and not reopen:
+        kind = IncidentKind(incident.kind).label.lower()
         raise ValidationError(
             {"status": _("This %(kind)s is closed. Reopen it to post an update.") % {"kind": kind}}
         )
@@ -265,7 +271,7 @@ def post_update(
     component_statuses = dict(component_statuses or {})
     at = at or timezone.now()
     locked = Incident.objects.select_for_update().get(pk=incident.pk)
-    check_update(locked, status=status, body=body, reopen=reopen)
+    _check_update(locked, status=status, body=body, reopen=reopen)
     _check_statuses(component_statuses)
 
     _stamp_status(locked, status, at)
@@ -328,35 +334,142 @@ def resolve(
     )
 
 
-@transaction.atomic
-def save_incident(incident: Incident) -> Incident:
-    """Save edits to an incident's own fields (title, cause, channel, schedule, override).
+class IncidentFields(TypedDict, total=False):
+    """An incident's own fields, as `edit_incident` takes them: the ones given change."""
 
-    A maintenance window that has not started can be moved, but not into the past; once moved
-    it gets its "starts soon" reminder again, at the new time.
+    name: str
+    cause: str
+    impact_override: str
+    alternative_channel: str
+    expected_recovery_at: datetime | None
+    scheduled_for: datetime | None
+    scheduled_until: datetime | None
+    scheduled_remind_prior: bool
+    scheduled_auto_in_progress: bool
+    scheduled_auto_completed: bool
+    expires_at: datetime | None
+    metadata: dict
+
+
+def _prepare_edit(
+    incident: Incident,
+    *,
+    status: str | None,
+    body: str | None,
+    reopen: bool,
+    component_statuses: ComponentStatuses,
+    fields: IncidentFields,
+) -> bool:
+    """Set `fields` on `incident` (as read from the database) and check the whole edit.
+
+    Returns whether the edit posts an update. A maintenance window that has not started can
+    be moved, but not into the past; once moved it is reminded of again, at the new time.
     """
+    unknown = set(fields) - set(IncidentFields.__annotations__)
+    if unknown:
+        raise TypeError(f"not an incident field edit_incident changes: {sorted(unknown)}")
+    window = (incident.scheduled_for, incident.scheduled_until)
+    for name, value in fields.items():
+        setattr(incident, name, value)
     incident.full_clean(exclude=["components"])
-    previous = Incident.objects.select_for_update().get(pk=incident.pk)
-    if incident.status != previous.status:
-        raise ValidationError({"status": _("Change the status by posting an update.")})
-    if incident.kind != previous.kind:
-        raise ValidationError({"kind": _("An incident cannot change its kind.")})
-    moved = (incident.scheduled_for, incident.scheduled_until) != (
-        previous.scheduled_for,
-        previous.scheduled_until,
-    )
+    moved = (incident.scheduled_for, incident.scheduled_until) != window
     if moved and incident.status == IncidentStatus.SCHEDULED:
         if incident.scheduled_until and incident.scheduled_until <= timezone.now():
             raise ValidationError(
                 {"scheduled_until": _("This maintenance window is already over.")}
             )
         incident.scheduled_reminded_at = None
-    incident.updated_at = timezone.now()
-    incident.save()
-    _recompute_impact(incident)
-    incident.save(update_fields=["impact"])
-    pageversion.bump()
-    return incident
+    posts_update = body is not None or status not in (None, incident.status)
+    if posts_update:
+        _check_update(incident, status=status or incident.status, body=body or "", reopen=reopen)
+    _check_statuses(component_statuses)
+    return posts_update
+
+
+def check_edit(
+    incident: Incident,
+    *,
+    status: str | None = None,
+    body: str | None = None,
+    reopen: bool = False,
+    component_statuses: ComponentStatuses | None = None,
+    **fields: Unpack[IncidentFields],
+) -> None:
+    """Raise the ValidationError `edit_incident` would raise for these arguments, writing
+    nothing: for forms, which show their errors before they save."""
+    _prepare_edit(
+        Incident.objects.get(pk=incident.pk),
+        status=status,
+        body=body,
+        reopen=reopen,
+        component_statuses=dict(component_statuses or {}),
+        fields=fields,
+    )
+
+
+@transaction.atomic
+def edit_incident(
+    incident: Incident,
+    *,
+    status: str | None = None,
+    body: str | None = None,
+    reopen: bool = False,
+    component_statuses: ComponentStatuses | None = None,
+    affected: Iterable[Component] = (),
+    notify: bool = True,
+    author: User = None,
+    at: datetime | None = None,
+    via: str = StatusChangeCause.OPERATOR,
+    **fields: Unpack[IncidentFields],
+) -> IncidentUpdate | None:
+    """Edit an incident: the admin's change form and the API's PATCH both come here.
+
+    The own `fields` given change. A `body`, or a `status` other than the current one, posts
+    an update (see `post_update`: it needs a message, and a closed incident needs `reopen`)
+    that carries `component_statuses`; without one, `component_statuses` and `affected` join
+    the incident quietly (see `apply_incident_components`). Everything is checked before
+    anything is written, and the fields, update, statuses, log, impact, notice and version
+    bump commit together. `via` is the cause the status-change log records (`cause` is the
+    incident's own field). Returns the update posted, if any.
+    """
+    component_statuses = dict(component_statuses or {})
+    at = at or timezone.now()
+    locked = Incident.objects.select_for_update().get(pk=incident.pk)
+    posts_update = _prepare_edit(
+        locked,
+        status=status,
+        body=body,
+        reopen=reopen,
+        component_statuses=component_statuses,
+        fields=fields,
+    )
+    update = None
+    if fields:
+        locked.updated_at = at
+        locked.save()
+    if posts_update:
+        update = post_update(
+            locked,
+            status=status or locked.status,
+            body=body or "",
+            component_statuses=component_statuses,
+            notify=notify,
+            author=author,
+            at=at,
+            reopen=reopen,
+            cause=via,
+        )
+        locked.components.add(*affected)
+    elif component_statuses or affected:
+        apply_incident_components(
+            locked, component_statuses, affected=affected, author=author, at=at, cause=via
+        )
+    elif fields:
+        _recompute_impact(locked)  # the override may have changed
+        locked.save(update_fields=["impact"])
+        pageversion.bump()
+    incident.refresh_from_db()
+    return update
 
 
 @transaction.atomic
@@ -638,7 +751,7 @@ def apply_incident_components(
 ) -> Incident:
     """Change components as part of an incident without writing a new update.
 
-    For the API's incident PATCH that carries components but no new status or message.
+    For an `edit_incident` that carries components but no new status or message.
     `affected` components join the incident; `component_statuses` are applied and logged
     against the incident's latest update, and added to that update's affected_components, so
     the incident's impact and history account for them. Nothing is sent: no message was

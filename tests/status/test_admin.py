@@ -143,7 +143,7 @@ def test_the_operator_group_can_do_its_job_and_no_more(operator):
     [
         ({"message": ""}, "message", "Write a message"),
         ({"message": "   "}, "message", "Write a message"),
-        ({"update_status": "in_progress"}, "update_status", "does not belong"),
+        ({"update_status": "in_progress"}, "update_status", "not a status of this incident"),
         (
             {
                 "kind": "maintenance",

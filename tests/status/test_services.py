@@ -266,15 +266,18 @@ def test_moving_a_maintenance_window_rearms_its_reminder_but_not_into_the_past(c
         body="Planned.",
     )
     Incident.objects.filter(pk=maintenance.pk).update(scheduled_reminded_at=timezone.now())
-    maintenance.refresh_from_db()
-    maintenance.scheduled_for = start + timedelta(days=1)
-    maintenance.scheduled_until = start + timedelta(days=1, hours=2)
-    services.save_incident(maintenance)
+    services.edit_incident(
+        maintenance,
+        scheduled_for=start + timedelta(days=1),
+        scheduled_until=start + timedelta(days=1, hours=2),
+    )
     maintenance.refresh_from_db()
     assert maintenance.scheduled_reminded_at is None
-    maintenance.scheduled_for = timezone.now() - timedelta(hours=3)
-    maintenance.scheduled_until = timezone.now() - timedelta(hours=1)
     with pytest.raises(ValidationError, match="already over"):
-        services.save_incident(maintenance)
+        services.edit_incident(
+            maintenance,
+            scheduled_for=timezone.now() - timedelta(hours=3),
+            scheduled_until=timezone.now() - timedelta(hours=1),
+        )
     maintenance.refresh_from_db()
     assert maintenance.scheduled_for > timezone.now()

@@ -25,7 +25,7 @@ def counted_from(component: Component, day: date) -> Component:
 
 
 def change(component: Component, status: str, at: datetime) -> None:
-    services.apply_component_statuses({component: status}, cause="monitor", at=at)
+    services.apply_component_statuses({component: status}, cause="operator", at=at)
 
 
 def day_row(component: Component, day: date) -> dict:

@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import translation
@@ -50,7 +49,7 @@ from statuspage.status.models import (
 S = IncidentStatus
 MAINTENANCE_STATUSES = STATUSES_BY_KIND[IncidentKind.MAINTENANCE]
 
-# The incident's own fields, changed without posting an update.
+# The incident's own fields, changed without posting an update (see services.edit_incident).
 OWN_FIELDS = (
     "name",
     "impact_override",
@@ -144,16 +143,14 @@ def _split(data: dict) -> tuple[dict[Component, str], list[Component]]:
     return statuses, affected
 
 
-def _set_own_fields(incident: Incident, data: dict) -> bool:
-    changed = False
-    for name in OWN_FIELDS:
-        if name in data:
-            value = data[name]
-            if name in ("impact_override", "cause", "alternative_channel"):
-                value = value or ""
-            setattr(incident, name, value)
-            changed = True
-    return changed
+def _own_fields(data: dict) -> dict[str, Any]:
+    """The incident's own fields in `data`, with empty text where a client sent null."""
+    return {
+        name: (data[name] or "") if name in ("impact_override", "cause", "alternative_channel")
+        else data[name]
+        for name in OWN_FIELDS
+        if name in data
+    }  # fmt: skip
 
 
 def open_incident(data: dict, author) -> Incident:
@@ -162,8 +159,7 @@ def open_incident(data: dict, author) -> Incident:
     maintenance = status in MAINTENANCE_STATUSES or (status is None and data.get("scheduled_for"))
     kind = IncidentKind.MAINTENANCE if maintenance else IncidentKind.INCIDENT
     status = status or FIRST_STATUS_BY_KIND[kind]
-    incident = Incident(kind=kind, status=status)
-    _set_own_fields(incident, data)
+    incident = Incident(kind=kind, status=status, **_own_fields(data))
     statuses, affected = _split(data)
     return services.open_incident(
         incident,
@@ -176,32 +172,25 @@ def open_incident(data: dict, author) -> Incident:
     )
 
 
-@transaction.atomic
-def change_incident(incident: Incident, data: dict, author) -> Incident:
-    """Apply a PATCH: own fields, then a new update if it brings a new status or a message,
-    else just its component changes. All of it commits together or not at all."""
-    if _set_own_fields(incident, data):
-        services.save_incident(incident)
+def change_incident(incident: Incident, data: dict, author) -> None:
+    """Apply a PATCH as Statuspage does: a message or a new status posts an update (a new
+    status needs no message, and a new open status reopens a closed incident)."""
     statuses, affected = _split(data)
     status = data.get("status") or incident.status
     body = data.get("body", "")
-    if body.strip() or status != incident.status:
-        services.post_update(
-            incident,
-            status=status,
-            body=body or default_body(status),
-            component_statuses=statuses,
-            notify=data.get("deliver_notifications", True),
-            reopen=incident.is_closed and status not in CLOSED_STATUSES,
-            author=author,
-            cause=StatusChangeCause.API,
-        )
-        statuses = {}
-    if statuses or affected:
-        services.apply_incident_components(
-            incident, statuses, affected=affected, author=author, cause=StatusChangeCause.API
-        )
-    return incident
+    posts_update = bool(body.strip()) or status != incident.status
+    services.edit_incident(
+        incident,
+        status=status,
+        body=(body or default_body(status)) if posts_update else None,
+        reopen=status not in CLOSED_STATUSES,
+        component_statuses=statuses,
+        affected=affected,
+        notify=data.get("deliver_notifications", True),
+        author=author,
+        via=StatusChangeCause.API,
+        **_own_fields(data),
+    )
 
 
 def _details(incident_id: str) -> Incident:
