@@ -28,7 +28,7 @@ def october(components):
         ("under_maintenance", datetime(2026, 10, 10, 2, 0, tzinfo=SHANGHAI)),
         ("operational", datetime(2026, 10, 10, 4, 0, tzinfo=SHANGHAI)),
     ]:
-        services.apply_component_statuses({disbursement: status}, cause="monitor", at=at)
+        services.apply_component_statuses({disbursement: status}, cause="operator", at=at)
     uptime.refresh_all()
 
 
