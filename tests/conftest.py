@@ -4,7 +4,8 @@ a staff member who is not an operator, and a visitor. Real database, real Redis.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 import time_machine
@@ -18,7 +19,7 @@ from django.utils import translation
 from statuspage.lib.embedded_redis import EmbeddedRedis
 from statuspage.public.cache import responses
 from statuspage.status import pageversion, services
-from statuspage.status.models import Component, ComponentGroup
+from statuspage.status.models import Component, ComponentGroup, Incident, IncidentKind
 
 pytest_plugins = ["tests.peers"]
 
@@ -138,3 +139,64 @@ def keep_the_test_connection() -> Iterator[None]:
     yield
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def open_outage(components, django_capture_on_commit_callbacks) -> Callable[..., Incident]:
+    """Opens an incident in the small world; by default disbursement is down.
+
+    `down` maps component keys to their new statuses; other keyword arguments are the
+    incident's own fields. `committed=True` runs the on-commit hooks (render on write, the
+    fan-out's dispatch) as a real commit would; tests run inside a transaction otherwise."""
+
+    def open_(
+        name: str = "Disbursement failing",
+        *,
+        body: str = "Payouts are failing.",
+        down: dict[str, str] | None = None,
+        notify: bool = True,
+        committed: bool = False,
+        **fields: Any,
+    ) -> Incident:
+        statuses = {
+            components[key]: status
+            for key, status in (down or {"disbursement": "major_outage"}).items()
+        }
+        with django_capture_on_commit_callbacks(execute=committed):
+            return services.open_incident(
+                Incident(name=name, **fields),
+                body=body,
+                component_statuses=statuses,
+                notify=notify,
+            )
+
+    return open_
+
+
+@pytest.fixture
+def schedule_maintenance(components, django_capture_on_commit_callbacks) -> Callable[..., Incident]:
+    """Schedules maintenance of credit assessment (by default) from `starts`, `hours` long."""
+
+    def schedule(
+        name: str,
+        starts: datetime,
+        *,
+        hours: float = 2,
+        affected: tuple[str, ...] = ("credit",),
+        committed: bool = False,
+        **fields: Any,
+    ) -> Incident:
+        with django_capture_on_commit_callbacks(execute=committed):
+            return services.open_incident(
+                Incident(
+                    kind=IncidentKind.MAINTENANCE,
+                    name=name,
+                    scheduled_for=starts,
+                    scheduled_until=starts + timedelta(hours=hours),
+                    **fields,
+                ),
+                body=f"{name}: planned.",
+                affected=[components[key] for key in affected],
+            )
+
+    return schedule

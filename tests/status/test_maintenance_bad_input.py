@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from statuspage.status import services
 from statuspage.status.models import Incident, IncidentUpdate, StatusChange
-from tests.status.test_admin import ADD, change_form, errors_of, incident_form
+from tests.status.admin_forms import ADD, change_form, errors_of, incident_form
 
 
 def window_form(start, end, **overrides) -> dict:

@@ -16,7 +16,7 @@ from statuspage.api.models import ApiKey
 from statuspage.status import services
 from statuspage.status.models import Incident, Page, StatusChange
 from tests.api.conftest import Api
-from tests.status.test_admin import change_form
+from tests.status.admin_forms import change_form
 
 
 @pytest.fixture

@@ -18,17 +18,9 @@ from statuspage.status.models import (
 )
 
 
-def open_outage(components, **fields):
-    return services.open_incident(
-        Incident(name="Disbursement failing", **fields),
-        body="Loans are not being paid out.",
-        component_statuses={components["disbursement"]: "major_outage"},
-    )
-
-
-def test_opening_an_incident_writes_update_statuses_log_impact_and_version(components):
+def test_opening_an_incident_writes_update_statuses_log_impact_and_version(components, open_outage):
     version = Page.get().version
-    incident = open_outage(components)
+    incident = open_outage()
 
     assert incident.status == "investigating"
     assert incident.impact == "critical"
@@ -53,14 +45,14 @@ def test_opening_an_incident_writes_update_statuses_log_impact_and_version(compo
     assert Page.get().version == version + 1
 
 
-def test_a_failure_inside_the_transaction_leaves_nothing_behind(components):
+def test_a_failure_inside_the_transaction_leaves_nothing_behind(components, open_outage):
     def explode(**kwargs):
         raise RuntimeError("outbox unavailable")
 
     signals.update_published.connect(explode)
     try:
         with pytest.raises(RuntimeError):
-            open_outage(components)
+            open_outage()
     finally:
         signals.update_published.disconnect(explode)
 
@@ -70,7 +62,7 @@ def test_a_failure_inside_the_transaction_leaves_nothing_behind(components):
     assert Component.objects.get(pk=components["disbursement"].pk).status == "operational"
 
 
-def test_the_published_signal_fires_once_per_update_with_the_notify_flag(components):
+def test_the_published_signal_fires_once_per_update_with_the_notify_flag(components, open_outage):
     seen = []
 
     def record(update, notify, **kwargs):
@@ -78,15 +70,15 @@ def test_the_published_signal_fires_once_per_update_with_the_notify_flag(compone
 
     signals.update_published.connect(record)
     try:
-        incident = open_outage(components)
+        incident = open_outage()
         services.post_update(incident, status="identified", body="Found it.", notify=False)
     finally:
         signals.update_published.disconnect(record)
     assert seen == [("investigating", True), ("identified", False)]
 
 
-def test_updates_move_status_and_stamp_times(components):
-    incident = open_outage(components)
+def test_updates_move_status_and_stamp_times(components, open_outage):
+    incident = open_outage()
     services.post_update(incident, status="monitoring", body="Fix deployed.")
     assert incident.monitoring_at is not None
     services.post_update(
@@ -102,8 +94,8 @@ def test_updates_move_status_and_stamp_times(components):
     assert [u.status for u in incident.updates.all()] == ["resolved", "monitoring", "investigating"]
 
 
-def test_an_update_that_repeats_a_status_affects_without_logging_a_change(components):
-    incident = open_outage(components)
+def test_an_update_that_repeats_a_status_affects_without_logging_a_change(components, open_outage):
+    incident = open_outage()
     second = services.open_incident(
         Incident(name="Payout bank down"),
         body="Same component, second incident.",
@@ -114,8 +106,8 @@ def test_an_update_that_repeats_a_status_affects_without_logging_a_change(compon
     assert incident.pk != second.pk
 
 
-def test_a_closed_incident_takes_an_update_only_when_reopened(components):
-    incident = open_outage(components)
+def test_a_closed_incident_takes_an_update_only_when_reopened(components, open_outage):
+    incident = open_outage()
     services.resolve(incident)
     with pytest.raises(ValidationError, match="Reopen"):
         services.post_update(incident, status="investigating", body="It is back.")
@@ -136,8 +128,10 @@ def test_a_closed_incident_takes_an_update_only_when_reopened(components):
         ("identified", "", "Write a message"),
     ],
 )
-def test_invalid_updates_are_refused_and_change_nothing(components, status, body, message):
-    incident = open_outage(components)
+def test_invalid_updates_are_refused_and_change_nothing(
+    components, status, body, message, open_outage
+):
+    incident = open_outage()
     version = Page.get().version
     with pytest.raises(ValidationError, match=message):
         services.post_update(incident, status=status, body=body)
@@ -194,8 +188,8 @@ def test_maintenance_starts_scheduled_and_has_maintenance_impact(components):
     assert Component.objects.get(pk=components["credit"].pk).status == "operational"
 
 
-def test_resolve_brings_affected_components_back_in_the_same_update(components):
-    incident = open_outage(components)
+def test_resolve_brings_affected_components_back_in_the_same_update(components, open_outage):
+    incident = open_outage()
     update = services.resolve(incident)
     assert update.status == "resolved"
     assert update.body == "此事件已解决。"  # page content: the default language (zh-hans)
@@ -203,8 +197,8 @@ def test_resolve_brings_affected_components_back_in_the_same_update(components):
     assert Component.objects.get(pk=components["disbursement"].pk).status == "operational"
 
 
-def test_status_changes_are_append_only(components):
-    open_outage(components)
+def test_status_changes_are_append_only(components, open_outage):
+    open_outage()
     change = StatusChange.objects.get()
     change.new_status = "operational"
     with pytest.raises(ValueError, match="append-only"):
@@ -231,8 +225,8 @@ def test_deleting_the_last_component_of_a_group_deletes_the_group(components, bo
     assert not type(borrowing).objects.filter(pk=borrowing.pk).exists()
 
 
-def test_postmortem_publishes_and_reverts(components):
-    incident = open_outage(components)
+def test_postmortem_publishes_and_reverts(components, open_outage):
+    incident = open_outage()
     services.resolve(incident)
     with pytest.raises(ValidationError):
         services.publish_postmortem(incident)
@@ -245,8 +239,8 @@ def test_postmortem_publishes_and_reverts(components):
     assert incident.postmortem_published_at is None
 
 
-def test_public_ids_look_like_statuspage_ids(components):
-    incident = open_outage(components)
+def test_public_ids_look_like_statuspage_ids(components, open_outage):
+    incident = open_outage()
     for value in (incident.pk, incident.updates.get().pk, components["app"].pk):
         assert len(value) == 12
         assert value.isalnum()

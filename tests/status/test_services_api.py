@@ -16,12 +16,8 @@ from statuspage.status.models import (
 
 
 @pytest.fixture
-def outage(components):
-    return services.open_incident(
-        Incident(name="Payouts slow"),
-        body="Slow.",
-        component_statuses={components["disbursement"]: "degraded_performance"},
-    )
+def outage(open_outage) -> Incident:
+    return open_outage("Payouts slow", body="Slow.", down={"disbursement": "degraded_performance"})
 
 
 def test_component_changes_without_an_update_join_the_latest_update(outage, components):
