@@ -7,6 +7,6 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "statuspage.settings")
 django_application = get_wsgi_application()
 
-from statuspage.public.fastpath import FastPath  # noqa: E402 - needs Django set up first
+from statuspage.readpath.fastpath import FastPath  # noqa: E402 - needs Django set up first
 
 application = FastPath(django_application)

@@ -7,6 +7,7 @@ import gzip
 import brotli
 import pytest
 
+from statuspage.lib.redis import redis_client
 from statuspage.status import services
 from statuspage.status.models import Incident
 
@@ -106,12 +107,12 @@ def test_unknown_query_parameters_do_not_multiply_renders(
 
 
 def test_the_cached_page_is_byte_identical_to_a_fresh_render(client, components, commit):
-    from statuspage.public.cache import responses
+    from statuspage.readpath.cache import responses
     from statuspage.status import pageversion
 
     cached = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content
     responses.clear()
-    pageversion.redis_client().flushdb()
+    redis_client().flushdb()
     pageversion.forget()
     fresh = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content
     assert fresh == cached
@@ -120,10 +121,10 @@ def test_the_cached_page_is_byte_identical_to_a_fresh_render(client, components,
 def test_the_page_stays_up_when_redis_is_unreachable(client, components, settings, monkeypatch):
     import redis
 
-    from statuspage.status import pageversion
+    from statuspage.lib import redis as project_redis
 
     broken = redis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
-    monkeypatch.setattr(pageversion, "_client", broken)
+    monkeypatch.setattr(project_redis, "_client", broken)
     response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert b"All Systems Operational" in response.content

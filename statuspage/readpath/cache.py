@@ -28,6 +28,7 @@ from django.utils import translation
 from django.utils.http import http_date, parse_http_date_safe
 from django.utils.translation import get_language
 
+from statuspage.lib.redis import redis_client
 from statuspage.status import pageversion
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ VARY = "Accept-Encoding, Accept-Language, Cookie"
 
 
 @dataclass(frozen=True)
-class Rendered:
+class CachedResponse:
     """One response's bytes in every encoding we serve, with its validators."""
 
     status: int
@@ -64,7 +65,7 @@ class Rendered:
         fresh_until: float | None = None,
         vary: str = VARY,
         headers: tuple[tuple[str, str], ...] = (),
-    ) -> Rendered:
+    ) -> CachedResponse:
         return cls(
             status=status,
             content_type=content_type,
@@ -158,7 +159,7 @@ class ResponseCache:
     """This process's memory in front of Redis; one render per key at a time per process."""
 
     def __init__(self) -> None:
-        self._memory: OrderedDict[str, Rendered] = OrderedDict()
+        self._memory: OrderedDict[str, CachedResponse] = OrderedDict()
         self._memory_version = -1
         self._lock = threading.Lock()
         self._render_locks: dict[str, threading.Lock] = {}
@@ -168,7 +169,7 @@ class ResponseCache:
             self._memory.clear()
             self._render_locks.clear()
 
-    def _remember(self, key: str, rendered: Rendered, version: int) -> None:
+    def _remember(self, key: str, rendered: CachedResponse, version: int) -> None:
         with self._lock:
             if version != self._memory_version:
                 self._memory.clear()  # entries of older versions are never served again
@@ -178,17 +179,17 @@ class ResponseCache:
             while len(self._memory) > MEMORY_ENTRIES:
                 self._memory.popitem(last=False)
 
-    def in_memory(self, key: str) -> Rendered | None:
+    def in_memory(self, key: str) -> CachedResponse | None:
         """The fast path's lookup: this process's memory only, never the network."""
         rendered = self._memory.get(key)
         return rendered if rendered is not None and rendered.is_fresh else None
 
-    def _recall(self, key: str) -> Rendered | None:
+    def _recall(self, key: str) -> CachedResponse | None:
         rendered = self._memory.get(key)
         if rendered is not None and rendered.is_fresh:
             return rendered
         try:
-            raw = pageversion.redis_client().get(key)
+            raw = redis_client().get(key)
         except redis.RedisError:
             return None
         if raw is None:
@@ -196,7 +197,9 @@ class ResponseCache:
         rendered = pickle.loads(raw)
         return rendered if rendered.is_fresh else None
 
-    def get_or_render(self, key: str, version: int, render: Callable[[], Rendered]) -> Rendered:
+    def get_or_render(
+        self, key: str, version: int, render: Callable[[], CachedResponse]
+    ) -> CachedResponse:
         rendered = self._recall(key)
         if rendered is None:
             with self._lock:
@@ -209,9 +212,9 @@ class ResponseCache:
         self._remember(key, rendered, version)
         return rendered
 
-    def _store(self, key: str, rendered: Rendered) -> None:
+    def _store(self, key: str, rendered: CachedResponse) -> None:
         try:
-            pageversion.redis_client().set(key, pickle.dumps(rendered), ex=REDIS_TTL)
+            redis_client().set(key, pickle.dumps(rendered), ex=REDIS_TTL)
         except redis.RedisError as exc:
             log.warning("rendered response not stored in Redis: %s", exc)
 
@@ -220,7 +223,9 @@ responses = ResponseCache()
 
 
 def cache_key(version: int, language: str, path: str, query: str = "") -> str:
-    return f"sp:r:{version}:{language}:{path}?{query}"
+    # "r2": entries are pickled CachedResponse objects; entries of the release that stored
+    # public.cache.Rendered under "r" are not readable by this one, nor ours by it.
+    return f"sp:r2:{version}:{language}:{path}?{query}"
 
 
 # Headers the cache computes itself; any other header a view sets is kept with the response.
@@ -231,7 +236,7 @@ MANAGED_HEADERS = {
 }  # fmt: skip
 
 
-def from_response(response: HttpResponse, vary: str, language: str, path: str) -> Rendered:
+def from_response(response: HttpResponse, vary: str, language: str, path: str) -> CachedResponse:
     if hasattr(response, "render"):
         response.render()
     kept = tuple((k, v) for k, v in response.items() if k.lower() not in MANAGED_HEADERS)
@@ -239,7 +244,7 @@ def from_response(response: HttpResponse, vary: str, language: str, path: str) -
         # Readable from any site, whichever path answers (the fast path skips the CORS
         # middleware); always sent, so a CDN need not vary on Origin.
         kept += (("Access-Control-Allow-Origin", "*"),)
-    return Rendered.build(
+    return CachedResponse.build(
         response.content,
         content_type=response["Content-Type"],
         status=response.status_code,
@@ -271,7 +276,7 @@ def cached(*, params: tuple[str, ...] = (), per_language: bool = True) -> Callab
             language = get_language() if per_language else settings.LANGUAGE_CODE
             key = cache_key(version, language, request.path, query)
 
-            def render() -> Rendered:
+            def render() -> CachedResponse:
                 with translation.override(language):
                     response = view(request, *args, **kwargs)
                     if response.status_code not in CACHEABLE_STATUSES:
