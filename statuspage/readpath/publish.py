@@ -105,7 +105,14 @@ def get(path: str, language: str | None) -> CachedResponse | None:
         rendered = getattr(response, "rendered", None)
     finally:
         response.close()
+    if rendered is not None and rendered.stale:
+        raise NotRendered(f"{path} could not be rendered (the database is unreachable?)")
     return rendered if rendered is not None and rendered.status == 200 else None
+
+
+class NotRendered(Exception):
+    """A page of the new version could not be rendered: nothing is published, so the files
+    keep the version before it (and keep_published tries again)."""
 
 
 def render_all() -> dict[str, CachedResponse]:
