@@ -27,6 +27,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.handlers.wsgi import WSGIHandler
 from django.urls import get_resolver, reverse
 from django.utils import timezone
 
@@ -80,10 +81,21 @@ def file_name(path: str, language: str | None) -> str:
     return f"{stem}.{language}.html"
 
 
+_handler: WSGIHandler | None = None
+
+
+def _django() -> WSGIHandler:
+    """Django's WSGI application for this process, made without django.setup(): a worker is
+    set up already, and setting up again would configure logging again, after Celery
+    redirected the worker's output, and silence every later log line."""
+    global _handler
+    if _handler is None:
+        _handler = WSGIHandler()
+    return _handler
+
+
 def get(path: str, language: str | None) -> CachedResponse | None:
     """One GET through the whole Django stack, as a visitor's would go."""
-    from statuspage.wsgi import django_application
-
     host = urlsplit(settings.PUBLIC_URL)
     environ = {
         "REQUEST_METHOD": "GET",
@@ -100,7 +112,7 @@ def get(path: str, language: str | None) -> CachedResponse | None:
     if language is not None:
         environ["HTTP_ACCEPT_LANGUAGE"] = language
         environ["HTTP_COOKIE"] = f"{settings.LANGUAGE_COOKIE_NAME}={language}"
-    response = django_application(environ, lambda *args: None)
+    response = _django()(environ, lambda *args: None)
     try:
         rendered = getattr(response, "rendered", None)
     finally:
