@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "statuspage.status",
     "statuspage.public",
+    "statuspage.readpath",
     "statuspage.api",
     "statuspage.notify",
 ]
@@ -251,7 +252,7 @@ LOGGING = {
 PAGE_VERSION_RECHECK_SECONDS = env_float("PAGE_VERSION_RECHECK_SECONDS", 0.5, minimum=0)
 FORMAT_MODULE_PATH = ["statuspage.formats"]
 
-# --- Read path: render on write, static publishing (statuspage/public) ---
+# --- Read path: render on write, static publishing (statuspage/readpath) ---
 # Where to write the rendered public pages, /api/v2 JSON and feeds for a web server to serve
 # directly (deploy/nginx.conf); empty: no files, the application serves everything.
 PUBLISH_DIR = env_str("PUBLISH_DIR", "")
@@ -261,7 +262,7 @@ PURGE_URL = env_url("PURGE_URL", "", schemes=("http", "https"))
 # production: it reveals process ids.
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
 CELERY_BEAT_SCHEDULE["keep-published"] = {
-    "task": "statuspage.public.tasks.keep_published",
+    "task": "statuspage.readpath.tasks.keep_published",
     "schedule": 60.0,
 }
 # --- end of read path settings ---

@@ -17,7 +17,8 @@ from django.test import Client
 from django.utils import translation
 
 from statuspage.lib.embedded_redis import EmbeddedRedis
-from statuspage.public.cache import responses
+from statuspage.lib.redis import redis_client
+from statuspage.readpath.cache import responses
 from statuspage.status import pageversion, services
 from statuspage.status.models import Component, ComponentGroup, Incident, IncidentKind
 
@@ -39,7 +40,7 @@ def redis_server() -> Iterator[None]:
 def fresh_caches() -> Iterator[None]:
     """Each test starts with empty caches: the database is rolled back between tests, so a
     version number cached by an earlier test would otherwise point at another test's page."""
-    pageversion.redis_client().flushdb()
+    redis_client().flushdb()
     responses.clear()
     pageversion.forget()
     translation.activate("en")  # messages in assertions read in English

@@ -215,12 +215,12 @@ def database_url() -> str:
 class Worker:
     """A real `celery worker` process against the test database and Redis."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, concurrency: int = 2) -> None:
         self.log = log
         self.process = subprocess.Popen(
             [
                 sys.executable, "-m", "celery", "-A", "statuspage", "worker",
-                "--pool", "prefork", "--concurrency", "2", "--loglevel", "INFO",
+                "--pool", "prefork", "--concurrency", str(concurrency), "--loglevel", "INFO",
                 "--without-heartbeat", "--without-mingle", "--without-gossip",
                 "--hostname", f"test-{os.getpid()}-{time.monotonic_ns()}@%h",
             ],
@@ -254,7 +254,7 @@ class Worker:
 def start_worker(tmp_path, mailbox) -> Iterator[Callable[..., Worker]]:
     workers: list[Worker] = []
 
-    def start(**extra: str) -> Worker:
+    def start(concurrency: int = 2, **extra: str) -> Worker:
         env = {
             **os.environ,
             "DATABASE_URL": database_url(),
@@ -266,7 +266,7 @@ def start_worker(tmp_path, mailbox) -> Iterator[Callable[..., Worker]]:
             "LOG_LEVEL": "WARNING",
             **extra,
         }
-        worker = Worker(env, tmp_path / f"worker-{len(workers)}.log")
+        worker = Worker(env, tmp_path / f"worker-{len(workers)}.log", concurrency)
         workers.append(worker)
         return worker
 

@@ -21,7 +21,7 @@ from statuspage.api.representations import (
     all_component_rows,
     page_status,
 )
-from statuspage.public.cache import cached
+from statuspage.readpath.cache import cached
 from statuspage.status.models import Incident, IncidentKind, IncidentStatus, Page
 
 LIST_LIMIT = 50

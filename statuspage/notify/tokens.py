@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core import signing
+from django.urls import reverse
 
 from statuspage.notify.models import Subscriber
 
@@ -42,12 +43,12 @@ def subscriber_to_manage(token: str) -> Subscriber | None:
 
 
 def confirm_url(subscriber: Subscriber) -> str:
-    return f"{settings.PUBLIC_URL}/subscribe/confirm/{confirm_token(subscriber)}"
+    return settings.PUBLIC_URL + reverse("subscribe-confirm", args=[confirm_token(subscriber)])
 
 
 def manage_url(subscriber: Subscriber) -> str:
-    return f"{settings.PUBLIC_URL}/subscriptions/{manage_token(subscriber)}"
+    return settings.PUBLIC_URL + reverse("subscription", args=[manage_token(subscriber)])
 
 
 def unsubscribe_url(subscriber: Subscriber) -> str:
-    return f"{manage_url(subscriber)}/unsubscribe"
+    return settings.PUBLIC_URL + reverse("unsubscribe", args=[manage_token(subscriber)])

@@ -20,15 +20,15 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from icalendar import Calendar, Event
 
-from statuspage.public.cache import cached
 from statuspage.public.views import next_midnight
+from statuspage.readpath.cache import cached
 from statuspage.status.models import Component, Incident, Page
 
 FEED_ITEMS = 50
@@ -62,7 +62,7 @@ class HistoryFeed(Feed):
         return _("%(page)s: incident history") % {"page": history.page.name}
 
     def link(self, history: History) -> str:
-        return f"{settings.PUBLIC_URL}/history"
+        return settings.PUBLIC_URL + reverse("history")
 
     def description(self, history: History) -> str:
         return _("Incidents and maintenance of %(page)s, newest first.") % {
@@ -98,7 +98,7 @@ class HistoryRss(HistoryFeed):
     feed_type = Rss201rev2Feed
 
     def feed_url(self, history: History) -> str:
-        return f"{settings.PUBLIC_URL}/history.rss"
+        return settings.PUBLIC_URL + reverse("feed-rss")
 
     def item_description(self, incident: Incident) -> str:
         return incident.updates_html
@@ -111,7 +111,7 @@ class HistoryAtom(HistoryFeed):
         return self.description(history)
 
     def feed_url(self, history: History) -> str:
-        return f"{settings.PUBLIC_URL}/history.atom"
+        return settings.PUBLIC_URL + reverse("feed-atom")
 
     def item_description(self, incident: Incident) -> None:
         return None  # the updates go in <content>, not repeated in <summary>

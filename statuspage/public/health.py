@@ -12,7 +12,7 @@ from django.urls import path
 from django.views.decorators.cache import never_cache
 
 from statuspage.celery import app as celery_app
-from statuspage.status import pageversion
+from statuspage.lib.redis import redis_client
 
 
 def _database() -> None:
@@ -21,7 +21,7 @@ def _database() -> None:
 
 
 def _cache() -> None:
-    pageversion.redis_client().ping()
+    redis_client().ping()
 
 
 def _broker() -> None:

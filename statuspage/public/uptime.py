@@ -12,8 +12,8 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from statuspage.public.cache import cached
-from statuspage.public.views import component_rows, month_from_query, next_midnight, page_context
+from statuspage.public.views import month_from_query, next_midnight, page_context, page_rows
+from statuspage.readpath.cache import cached
 from statuspage.status import uptime
 from statuspage.status.models import Component, Page
 
@@ -37,8 +37,7 @@ def uptime_page(request: HttpRequest) -> HttpResponse:
             **page_context(page, components),
             "month": month,
             "rows": [
-                (row, [(c, totals[c.pk]) for c in row.components])
-                for row in component_rows(components)
+                (row, [(c, totals[c.pk]) for c in row.components]) for row in page_rows(components)
             ],
             "earlier": earlier if earlier >= first_counted.replace(day=1) else None,
             "later": later if later <= today else None,

@@ -11,6 +11,5 @@ urlpatterns = [
     path("", include("statuspage.public.feeds")),
     path("", include("statuspage.public.uptime")),
     path("", include("statuspage.public.widget")),
-    path("", include("statuspage.public.bench")),
     path("", include("statuspage.public.health")),
 ]

@@ -1,7 +1,7 @@
 """The public status page: what works, what does not, why, until when, and what to do meanwhile.
 
-Every view here is served from the response cache (see cache.py): the queries below run once
-per page version and language, not once per visitor.
+Every view here is served from the response cache (statuspage/readpath/cache.py): the queries
+below run once per page version and language, not once per visitor.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from statuspage.public.cache import cached
+from statuspage.readpath.cache import cached
 from statuspage.status.models import (
     Component,
     ComponentGroup,
@@ -29,7 +29,7 @@ from statuspage.status.models import (
     IncidentStatus,
     Page,
 )
-from statuspage.status.rollup import page_indicator, worst_status
+from statuspage.status.rollup import current_indicator, worst_status
 
 PAST_DAYS = 7
 
@@ -47,7 +47,9 @@ class Row:
         return worst_status(c.status for c in self.components)
 
 
-def component_rows(components: list[Component]) -> list[Row]:
+def page_rows(components: list[Component]) -> list[Row]:
+    """The component list as the page shows it: groups and ungrouped components in position
+    order, each with its visible members only."""
     rows: dict[str, Row] = {}
     singles: list[Row] = []
     for component in components:
@@ -89,7 +91,6 @@ def status_page(request: HttpRequest) -> HttpResponse:
     zone = page.zone
     components = list(Component.objects.select_related("group"))
     unresolved = list(Incident.objects.unresolved_incidents().with_details())
-    indicator = page_indicator([c.status for c in components], [i.impact for i in unresolved])
 
     today = timezone.localdate(timezone=zone)
     first_day = today - timedelta(days=PAST_DAYS - 1)
@@ -114,8 +115,8 @@ def status_page(request: HttpRequest) -> HttpResponse:
         "public/status_page.html",
         {
             **page_context(page, components),
-            "indicator": indicator,
-            "rows": component_rows(components),
+            "indicator": current_indicator(),
+            "rows": page_rows(components),
             "unresolved": unresolved,
             "active_maintenance": list(Incident.objects.active_maintenance().with_details()),
             "upcoming_maintenance": list(

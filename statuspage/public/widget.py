@@ -24,9 +24,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from statuspage.public.cache import cached
+from statuspage.readpath.cache import cached
 from statuspage.status.models import Component, ComponentStatus, Incident, Page
-from statuspage.status.rollup import Indicator, page_indicator
+from statuspage.status.rollup import current_indicator
 
 WIDGET_SCRIPT = "js/widget.js"
 LANGUAGE_PATTERN = "|".join(re.escape(code) for code, _name in settings.LANGUAGES)
@@ -54,7 +54,7 @@ def widget_payload() -> dict:
     components = list(Component.objects.select_related("group"))
     unresolved = list(Incident.objects.unresolved_incidents().with_details())
     maintenance = list(Incident.objects.active_maintenance().with_details())
-    indicator = page_indicator([c.status for c in components], [i.impact for i in unresolved])
+    indicator = current_indicator()
     return {
         "page": {"id": page.pk, "name": str(page.name), "url": page.url},
         "status": {
@@ -175,9 +175,7 @@ def _badge(request: HttpRequest, badge: Badge) -> HttpResponse:
 def page_badge(request: HttpRequest) -> HttpResponse:
     """The page's overall status, e.g. "Lending status | All Systems Operational"."""
     page = Page.get()
-    components = Component.objects.values_list("status", flat=True)
-    impacts = Incident.objects.unresolved_incidents().values_list("impact", flat=True)
-    indicator: Indicator = page_indicator(components, impacts)
+    indicator = current_indicator()
     return _badge(
         request,
         Badge(

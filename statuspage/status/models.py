@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -361,7 +362,7 @@ class Incident(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return f"/incidents/{self.id}"
+        return reverse("incident-page", kwargs={"incident_id": self.id})
 
     @property
     def allowed_statuses(self) -> tuple[str, ...]:
@@ -411,7 +412,7 @@ class Incident(models.Model):
 
     @property
     def shortlink(self) -> str:
-        return f"{settings.PUBLIC_URL}/incidents/{self.id}"
+        return settings.PUBLIC_URL + self.get_absolute_url()
 
     @property
     def is_maintenance(self) -> bool:

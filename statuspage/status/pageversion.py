@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from statuspage.lib.redis import redis_client
 from statuspage.status import signals
 from statuspage.status.models import Page
 
@@ -33,19 +34,8 @@ if proposed > current then redis.call('SET', KEYS[1], ARGV[1]) return proposed e
 return current
 """
 
-_client: redis.Redis | None = None
 _lock = threading.Lock()
 _known: tuple[int, float] | None = None  # (version, monotonic time it was checked)
-
-
-def redis_client() -> redis.Redis:
-    """One connection pool per process for the raw keys the page cache uses."""
-    global _client
-    if _client is None:
-        _client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1
-        )
-    return _client
 
 
 def bump() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import redis
 
 from statuspage.celery import app as celery_app
-from statuspage.status import pageversion
+from statuspage.lib import redis as project_redis
 
 
 def test_all_is_well(client, db):
@@ -17,7 +17,7 @@ def test_all_is_well(client, db):
 
 def test_an_unreachable_redis_is_a_503_that_names_it(client, db, monkeypatch):
     monkeypatch.setattr(
-        pageversion,
+        project_redis,
         "_client",
         redis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2),
     )

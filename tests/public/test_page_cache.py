@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import brotli
 import pytest
 
+from statuspage.lib.redis import redis_client
 from statuspage.status import services
 from statuspage.status.models import Incident
 
@@ -112,14 +113,14 @@ def test_the_cached_page_is_byte_identical_to_a_fresh_render_hours_later(
     """Nothing time-relative may be baked into a cached page: it is served for as long as
     nothing changes, so a render three hours later on the same day of the page must give the
     same bytes (a new day is a change: beat's uptime refresh moves the page at midnight)."""
-    from statuspage.public.cache import responses
+    from statuspage.readpath.cache import responses
     from statuspage.status import pageversion
 
     clock(datetime(2026, 11, 30, 1, 0, tzinfo=UTC))
     cached = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content
     clock(datetime(2026, 11, 30, 4, 7, tzinfo=UTC))
     responses.clear()
-    pageversion.redis_client().flushdb()
+    redis_client().flushdb()
     pageversion.forget()
     fresh = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content
     assert fresh == cached
@@ -128,10 +129,10 @@ def test_the_cached_page_is_byte_identical_to_a_fresh_render_hours_later(
 def test_the_page_stays_up_when_redis_is_unreachable(client, components, settings, monkeypatch):
     import redis
 
-    from statuspage.status import pageversion
+    from statuspage.lib import redis as project_redis
 
     broken = redis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
-    monkeypatch.setattr(pageversion, "_client", broken)
+    monkeypatch.setattr(project_redis, "_client", broken)
     response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert b"All Systems Operational" in response.content

@@ -15,9 +15,10 @@ import time
 import brotli
 import pytest
 
-from statuspage.public import publish, tasks
-from statuspage.public.cache import Rendered
-from statuspage.status import pageversion, services
+from statuspage.lib.redis import redis_client
+from statuspage.readpath import publish, tasks
+from statuspage.readpath.cache import CachedResponse
+from statuspage.status import services
 from statuspage.status.models import Incident
 
 pytestmark = pytest.mark.usefixtures("keep_the_test_connection")
@@ -80,15 +81,15 @@ def test_a_write_republishes_every_path(outage, client, settings, tmp_path, comm
 
 
 def test_an_older_version_never_overwrites_a_newer_one(tmp_path):
-    new = {"a.json": Rendered.build(b'{"v": 2}', content_type="application/json")}
-    old = {"a.json": Rendered.build(b'{"v": 1}', content_type="application/json")}
+    new = {"a.json": CachedResponse.build(b'{"v": 2}', content_type="application/json")}
+    old = {"a.json": CachedResponse.build(b'{"v": 1}', content_type="application/json")}
     publish.write(tmp_path, new, version=2)
     assert publish.write(tmp_path, old, version=1) == []
     assert (tmp_path / "a.json").read_bytes() == b'{"v": 2}'
 
 
 def test_pages_of_incidents_no_longer_listed_are_removed(tmp_path):
-    page = Rendered.build(b"<html></html>", content_type="text/html")
+    page = CachedResponse.build(b"<html></html>", content_type="text/html")
     publish.write(tmp_path, {"incidents/old.en.html": page, "index.en.html": page}, version=1)
     publish.write(tmp_path, {"index.en.html": page}, version=2)
     assert not list((tmp_path / "incidents").iterdir())
@@ -105,7 +106,7 @@ def test_a_purge_hook_hears_which_paths_changed(outage, settings, tmp_path, rece
 
 
 def test_a_burst_of_writes_coalesces_into_one_render_at_a_time(components):
-    client = pageversion.redis_client()
+    client = redis_client()
     lock = client.lock(tasks.LOCK, timeout=30)
     assert lock.acquire(blocking=False)
     try:
@@ -121,13 +122,13 @@ WRITER = """
 import sys, django
 django.setup()
 from pathlib import Path
-from statuspage.public import publish
-from statuspage.public.cache import Rendered
+from statuspage.readpath import publish
+from statuspage.readpath.cache import CachedResponse
 directory = Path(sys.argv[1])
 version = publish.published_version(directory)
 # Prepared up front, so the loop below does nothing but write: a kill lands mid-write.
 bodies = [('{"v": %d, "pad": "%s"}' % (n, str(n) * 4_000_000)).encode() for n in range(2)]
-items = [Rendered.build(body, content_type="application/json") for body in bodies]
+items = [CachedResponse.build(body, content_type="application/json") for body in bodies]
 while True:
     version += 1
     publish.write(directory, {f"f{n}.json": items[version % 2] for n in range(3)}, version)

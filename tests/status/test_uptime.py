@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from statuspage.status import pageversion, services, signals, tasks, uptime
+from statuspage.lib.redis import redis_client
+from statuspage.status import services, signals, tasks, uptime
 from statuspage.status.models import Component, DailyUptime, Incident, Page
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -140,7 +141,7 @@ def test_beat_fills_in_every_day_and_moves_the_page_only_when_figures_change(com
 
 def test_the_beat_task_refreshes(components):
     counted_from(components["app"], timezone.localdate(timezone=SHANGHAI) - timedelta(days=2))
-    pageversion.redis_client().flushdb()
+    redis_client().flushdb()
     assert tasks.refresh_uptime.apply().get() == len(components)
     assert DailyUptime.objects.filter(component=components["app"]).count() == 3
 

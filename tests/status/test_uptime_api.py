@@ -9,9 +9,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from statuspage.api.uptime import component_uptime, parse_partial_date
 from statuspage.status import services
 from statuspage.status.models import Component, Incident
-from statuspage.status.uptime import component_uptime, parse_partial_date
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -14,8 +14,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from statuspage.api.base import ERRORS, ManagementView
+from statuspage.api.uptime import component_uptime, parse_partial_date
 from statuspage.status.models import Component, ComponentGroup
-from statuspage.status.uptime import component_uptime, parse_partial_date
 
 
 class UptimeSerializer(serializers.Serializer):

@@ -8,6 +8,7 @@ into what is stored; a response that depends on the calendar day says until when
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import logging
@@ -23,23 +24,29 @@ from functools import wraps
 import brotli
 import redis
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.http import http_date, parse_http_date_safe
 from django.utils.translation import get_language
 
+from statuspage.lib.redis import redis_client
 from statuspage.status import pageversion
 
 log = logging.getLogger(__name__)
 
 CACHEABLE_STATUSES = (200, 404)
 REDIS_TTL = 24 * 3600
+LAST_GOOD_TTL = 7 * 24 * 3600
 MEMORY_ENTRIES = 512
+# While a page's render fails, it is tried again after 1, 2, 4, ... seconds, at most this many.
+RETRY_AT_MOST_SECONDS = 30
+STALE_HEADER = ("X-Statuspage-Stale", "1")
 VARY = "Accept-Encoding, Accept-Language, Cookie"
 
 
 @dataclass(frozen=True)
-class Rendered:
+class CachedResponse:
     """One response's bytes in every encoding we serve, with its validators."""
 
     status: int
@@ -52,6 +59,7 @@ class Rendered:
     fresh_until: float | None = None
     vary: str = VARY
     headers: tuple[tuple[str, str], ...] = ()
+    stale: bool = False  # an older version, served because the current one cannot be rendered
 
     @classmethod
     def build(
@@ -64,7 +72,7 @@ class Rendered:
         fresh_until: float | None = None,
         vary: str = VARY,
         headers: tuple[tuple[str, str], ...] = (),
-    ) -> Rendered:
+    ) -> CachedResponse:
         return cls(
             status=status,
             content_type=content_type,
@@ -115,6 +123,7 @@ class Rendered:
             ("Vary", self.vary),
             *SECURITY_HEADERS,
             *self.headers,
+            *([STALE_HEADER] if self.stale else []),
         ]
         if self.status == 200 and self.not_modified(if_none_match, if_modified_since):
             return 304, headers, b""
@@ -155,20 +164,30 @@ def cache_control() -> str:
 
 
 class ResponseCache:
-    """This process's memory in front of Redis; one render per key at a time per process."""
+    """This process's memory in front of Redis; one render per key at a time per process.
+
+    Each page's last good rendering is also kept apart from its version. When a render fails
+    because the database is unreachable (a change was committed just before an outage, so the
+    new version has never been rendered), the last good one is served marked stale, and the
+    render is tried again after a back-off instead of on every request.
+    """
 
     def __init__(self) -> None:
-        self._memory: OrderedDict[str, Rendered] = OrderedDict()
+        self._memory: OrderedDict[str, CachedResponse] = OrderedDict()
         self._memory_version = -1
+        self._last_good: OrderedDict[str, CachedResponse] = OrderedDict()
+        self._failing: dict[str, tuple[int, float]] = {}  # page → (failures, retry at)
         self._lock = threading.Lock()
         self._render_locks: dict[str, threading.Lock] = {}
 
     def clear(self) -> None:
         with self._lock:
             self._memory.clear()
+            self._last_good.clear()
+            self._failing.clear()
             self._render_locks.clear()
 
-    def _remember(self, key: str, rendered: Rendered, version: int) -> None:
+    def _remember(self, key: str, rendered: CachedResponse, version: int) -> None:
         with self._lock:
             if version != self._memory_version:
                 self._memory.clear()  # entries of older versions are never served again
@@ -178,25 +197,31 @@ class ResponseCache:
             while len(self._memory) > MEMORY_ENTRIES:
                 self._memory.popitem(last=False)
 
-    def in_memory(self, key: str) -> Rendered | None:
+    def in_memory(self, key: str) -> CachedResponse | None:
         """The fast path's lookup: this process's memory only, never the network."""
         rendered = self._memory.get(key)
         return rendered if rendered is not None and rendered.is_fresh else None
 
-    def _recall(self, key: str) -> Rendered | None:
+    def _recall(self, key: str) -> CachedResponse | None:
         rendered = self._memory.get(key)
         if rendered is not None and rendered.is_fresh:
             return rendered
+        rendered = self._fetch(key)
+        return rendered if rendered is not None and rendered.is_fresh else None
+
+    @staticmethod
+    def _fetch(key: str) -> CachedResponse | None:
         try:
-            raw = pageversion.redis_client().get(key)
+            raw = redis_client().get(key)
         except redis.RedisError:
             return None
-        if raw is None:
-            return None
-        rendered = pickle.loads(raw)
-        return rendered if rendered.is_fresh else None
+        return None if raw is None else pickle.loads(raw)
 
-    def get_or_render(self, key: str, version: int, render: Callable[[], Rendered]) -> Rendered:
+    def get_or_render(
+        self, version: int, page: str, render: Callable[[], CachedResponse]
+    ) -> CachedResponse:
+        """The response for `page` (see `page_key`) at `version`, rendered if nobody has yet."""
+        key = cache_key(version, page)
         rendered = self._recall(key)
         if rendered is None:
             with self._lock:
@@ -204,23 +229,83 @@ class ResponseCache:
             with render_lock:
                 rendered = self._recall(key)
                 if rendered is None:
-                    rendered = render()
-                    self._store(key, rendered)
+                    rendered = self._render(page, render)
+                    if rendered.stale:
+                        return rendered  # never remembered as this version's
+                    self._store(key, page, rendered)
         self._remember(key, rendered, version)
         return rendered
 
-    def _store(self, key: str, rendered: Rendered) -> None:
+    def _render(self, page: str, render: Callable[[], CachedResponse]) -> CachedResponse:
+        failures, retry_at = self._failing.get(page, (0, 0.0))
+        if failures and time.monotonic() < retry_at:
+            last_good = self._last_good_of(page)
+            if last_good is not None:
+                return last_good
         try:
-            pageversion.redis_client().set(key, pickle.dumps(rendered), ex=REDIS_TTL)
+            rendered = render()
+        except DatabaseError as exc:
+            last_good = self._last_good_of(page)
+            wait = min(2**failures, RETRY_AT_MOST_SECONDS)
+            with self._lock:
+                self._failing[page] = (failures + 1, time.monotonic() + wait)
+            if last_good is None:
+                raise
+            log.warning(
+                "rendering %s failed (%s): serving its last good rendering, retrying in %s s",
+                page,
+                exc,
+                wait,
+            )
+            return last_good
+        with self._lock:
+            self._failing.pop(page, None)
+        return rendered
+
+    def _last_good_of(self, page: str) -> CachedResponse | None:
+        """The page's last good rendering, marked stale; this process's or another's."""
+        last_good = self._last_good.get(page) or self._fetch(LAST_GOOD_PREFIX + page)
+        if last_good is None:
+            return None
+        self._keep_last_good(page, last_good)
+        return dataclasses.replace(last_good, stale=True, fresh_until=None)
+
+    def _keep_last_good(self, page: str, rendered: CachedResponse) -> None:
+        with self._lock:
+            self._last_good[page] = rendered
+            self._last_good.move_to_end(page)
+            while len(self._last_good) > MEMORY_ENTRIES:
+                self._last_good.popitem(last=False)
+
+    def _store(self, key: str, page: str, rendered: CachedResponse) -> None:
+        data = pickle.dumps(rendered)
+        if rendered.status == 200:
+            self._keep_last_good(page, rendered)
+        try:
+            with redis_client().pipeline(transaction=False) as pipe:
+                pipe.set(key, data, ex=REDIS_TTL)
+                if rendered.status == 200:
+                    pipe.set(LAST_GOOD_PREFIX + page, data, ex=LAST_GOOD_TTL)
+                pipe.execute()
         except redis.RedisError as exc:
             log.warning("rendered response not stored in Redis: %s", exc)
 
 
 responses = ResponseCache()
 
+# "r2": entries are pickled CachedResponse objects; entries of the release that stored
+# public.cache.Rendered under "r" are not readable by this one, nor ours by it.
+VERSIONED_PREFIX = "sp:r2:"
+LAST_GOOD_PREFIX = "sp:last:"
 
-def cache_key(version: int, language: str, path: str, query: str = "") -> str:
-    return f"sp:r:{version}:{language}:{path}?{query}"
+
+def page_key(language: str, path: str, query: str = "") -> str:
+    """One page as a visitor asks for it, whatever the version."""
+    return f"{language}:{path}?{query}"
+
+
+def cache_key(version: int, page: str) -> str:
+    return f"{VERSIONED_PREFIX}{version}:{page}"
 
 
 # Headers the cache computes itself; any other header a view sets is kept with the response.
@@ -231,7 +316,7 @@ MANAGED_HEADERS = {
 }  # fmt: skip
 
 
-def from_response(response: HttpResponse, vary: str, language: str, path: str) -> Rendered:
+def from_response(response: HttpResponse, vary: str, language: str, path: str) -> CachedResponse:
     if hasattr(response, "render"):
         response.render()
     kept = tuple((k, v) for k, v in response.items() if k.lower() not in MANAGED_HEADERS)
@@ -239,7 +324,7 @@ def from_response(response: HttpResponse, vary: str, language: str, path: str) -
         # Readable from any site, whichever path answers (the fast path skips the CORS
         # middleware); always sent, so a CDN need not vary on Origin.
         kept += (("Access-Control-Allow-Origin", "*"),)
-    return Rendered.build(
+    return CachedResponse.build(
         response.content,
         content_type=response["Content-Type"],
         status=response.status_code,
@@ -269,9 +354,9 @@ def cached(*, params: tuple[str, ...] = (), per_language: bool = True) -> Callab
             version = pageversion.current()
             query = "&".join(f"{p}={request.GET[p]}" for p in params if p in request.GET)
             language = get_language() if per_language else settings.LANGUAGE_CODE
-            key = cache_key(version, language, request.path, query)
+            page = page_key(language, request.path, query)
 
-            def render() -> Rendered:
+            def render() -> CachedResponse:
                 with translation.override(language):
                     response = view(request, *args, **kwargs)
                     if response.status_code not in CACHEABLE_STATUSES:
@@ -279,7 +364,7 @@ def cached(*, params: tuple[str, ...] = (), per_language: bool = True) -> Callab
                     return from_response(response, vary, language, request.path)
 
             try:
-                rendered = responses.get_or_render(key, version, render)
+                rendered = responses.get_or_render(version, page, render)
             except _Uncacheable as exc:
                 return exc.response
             response = rendered.respond(request)

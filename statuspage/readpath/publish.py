@@ -19,54 +19,57 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.handlers.wsgi import WSGIHandler
+from django.urls import get_resolver, reverse
 from django.utils import timezone
 
 from statuspage.lib import outbound
-from statuspage.public.cache import Rendered
+from statuspage.readpath.cache import CachedResponse
 from statuspage.status import pageversion
 from statuspage.status.models import Incident, IncidentKind
 
 log = logging.getLogger(__name__)
 
-# (path, per language): what the front page links to and what clients poll.
-PATHS: list[tuple[str, bool]] = [
-    ("/", True),
-    ("/history", True),
-    ("/uptime", True),
-    ("/api/v2/summary.json", False),
-    ("/api/v2/status.json", False),
-    ("/api/v2/components.json", False),
-    ("/api/v2/incidents.json", False),
-    ("/api/v2/incidents/unresolved.json", False),
-    ("/api/v2/incidents/resolved.json", False),
-    ("/api/v2/scheduled-maintenances.json", False),
-    ("/api/v2/scheduled-maintenances/upcoming.json", False),
-    ("/api/v2/scheduled-maintenances/active.json", False),
-    ("/history.atom", False),
-    ("/history.rss", False),
-    ("/maintenance.ics", False),
-    ("/widget.en.json", False),
-    ("/widget.zh-hans.json", False),
-    ("/badge.svg", False),
-]
 VERSION_FILE = "version.json"
+INCIDENT_PAGE = "incident-page"  # the URL name of an incident's page
+
+
+@dataclass(frozen=True)
+class Published:
+    """A route render on write renders after every change: a URL name (or the view, for a route
+    without one) with its arguments, and whether it is rendered once per language. The root
+    URLconf lists them as `published`, so this package needs to know no public URL."""
+
+    view: str | Callable
+    per_language: bool = False
+    kwargs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def path(self) -> str:
+        return reverse(self.view, kwargs=self.kwargs)
 
 
 def paths() -> list[tuple[str, bool]]:
-    """The fixed paths, plus the page of every incident the front page can link to."""
+    """(path, per language): what the front page links to and what clients poll, plus the page
+    of every incident the front page can link to."""
+    fixed = [(entry.path, entry.per_language) for entry in get_resolver().urlconf_module.published]
     recent = timezone.now() - timedelta(days=8)
     incidents = (
         Incident.objects.exclude(kind=IncidentKind.ANNOUNCEMENT).filter(created_at__gte=recent)
         | Incident.objects.open()
     )
-    return PATHS + [(f"/incidents/{pk}", True) for pk in incidents.values_list("pk", flat=True)]
+    return fixed + [
+        (reverse(INCIDENT_PAGE, kwargs={"incident_id": pk}), True)
+        for pk in incidents.values_list("pk", flat=True)
+    ]
 
 
 def file_name(path: str, language: str | None) -> str:
@@ -78,10 +81,21 @@ def file_name(path: str, language: str | None) -> str:
     return f"{stem}.{language}.html"
 
 
-def get(path: str, language: str | None) -> Rendered | None:
-    """One GET through the whole Django stack, as a visitor's would go."""
-    from statuspage.wsgi import django_application
+_handler: WSGIHandler | None = None
 
+
+def _django() -> WSGIHandler:
+    """Django's WSGI application for this process, made without django.setup(): a worker is
+    set up already, and setting up again would configure logging again, after Celery
+    redirected the worker's output, and silence every later log line."""
+    global _handler
+    if _handler is None:
+        _handler = WSGIHandler()
+    return _handler
+
+
+def get(path: str, language: str | None) -> CachedResponse | None:
+    """One GET through the whole Django stack, as a visitor's would go."""
     host = urlsplit(settings.PUBLIC_URL)
     environ = {
         "REQUEST_METHOD": "GET",
@@ -98,18 +112,25 @@ def get(path: str, language: str | None) -> Rendered | None:
     if language is not None:
         environ["HTTP_ACCEPT_LANGUAGE"] = language
         environ["HTTP_COOKIE"] = f"{settings.LANGUAGE_COOKIE_NAME}={language}"
-    response = django_application(environ, lambda *args: None)
+    response = _django()(environ, lambda *args: None)
     try:
         rendered = getattr(response, "rendered", None)
     finally:
         response.close()
+    if rendered is not None and rendered.stale:
+        raise NotRendered(f"{path} could not be rendered (the database is unreachable?)")
     return rendered if rendered is not None and rendered.status == 200 else None
 
 
-def render_all() -> dict[str, Rendered]:
+class NotRendered(Exception):
+    """A page of the new version could not be rendered: nothing is published, so the files
+    keep the version before it (and keep_published tries again)."""
+
+
+def render_all() -> dict[str, CachedResponse]:
     """Render every published path in every language; fills the response cache as it goes."""
     languages = [code for code, _name in settings.LANGUAGES]
-    rendered: dict[str, Rendered] = {}
+    rendered: dict[str, CachedResponse] = {}
     for path, per_language in paths():
         for language in languages if per_language else [None]:
             result = get(path, language)
@@ -148,7 +169,7 @@ def published_version(directory: Path) -> int:
         return 0
 
 
-def write(directory: Path, rendered: dict[str, Rendered], version: int) -> list[str]:
+def write(directory: Path, rendered: dict[str, CachedResponse], version: int) -> list[str]:
     """Write the files of `version` (and their .gz and .br) unless a newer one is there.
 
     Incident pages that are no longer published are removed, so the web server falls back to

@@ -9,7 +9,8 @@ from pathlib import Path
 from celery import shared_task
 from django.conf import settings
 
-from statuspage.public import publish
+from statuspage.lib.redis import redis_client
+from statuspage.readpath import publish
 from statuspage.status import pageversion
 
 LOCK = "sp:render-lock"
@@ -18,7 +19,7 @@ AGAIN = "sp:render-again"
 
 @shared_task
 def render_pages() -> int | None:
-    client = pageversion.redis_client()
+    client = redis_client()
     lock = client.lock(LOCK, timeout=300, blocking=False)
     if not lock.acquire():
         client.set(AGAIN, 1, ex=300)  # the running render does one more pass for us

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 
-from statuspage.public.cache import Rendered, cache_key, responses
+from statuspage.readpath.cache import CachedResponse, cache_key, page_key, responses
 from statuspage.status import pageversion
 
 ROUTES = 4096
@@ -51,7 +51,7 @@ class FastPath:
         )
         parts = self._routes.get(identity)
         if parts is not None:
-            rendered = responses.in_memory(cache_key(pageversion.current(), *parts))
+            rendered = responses.in_memory(cache_key(pageversion.current(), page_key(*parts)))
             if rendered is not None:
                 return self._serve(rendered, environ, start_response)
         return self._through_django(identity, environ, start_response)
@@ -76,7 +76,7 @@ class FastPath:
         return self._serve(rendered, environ, start_response)
 
     @staticmethod
-    def _serve(rendered: Rendered, environ: dict, start_response: Callable) -> list[bytes]:
+    def _serve(rendered: CachedResponse, environ: dict, start_response: Callable) -> list[bytes]:
         status, headers, body = rendered.answer(
             environ["REQUEST_METHOD"],
             environ.get("HTTP_ACCEPT_ENCODING", ""),
