@@ -183,7 +183,6 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -261,10 +260,6 @@ PURGE_URL = env_url("PURGE_URL", "", schemes=("http", "https"))
 # Adds the benchmark's ceiling view (/_bench/constant) and an X-Served-By header. Never in
 # production: it reveals process ids.
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
-CELERY_BEAT_SCHEDULE["keep-published"] = {
-    "task": "statuspage.readpath.tasks.keep_published",
-    "schedule": 60.0,
-}
 # --- end of read path settings ---
 
 # --- Notifications (statuspage/notify) ---
@@ -286,10 +281,7 @@ CELERY_TASK_ROUTES = {
     "statuspage.notify.tasks.deliver_emails": {"queue": "email"},
     "statuspage.notify.tasks.deliver_webhooks": {"queue": "webhooks"},
 }
-CELERY_BEAT_SCHEDULE["sweep-deliveries"] = {
-    "task": "statuspage.notify.tasks.sweep",
-    "schedule": env_int("SWEEP_INTERVAL_SECONDS", 60, minimum=5),
-}
+SWEEP_INTERVAL_SECONDS = env_int("SWEEP_INTERVAL_SECONDS", 60, minimum=5)
 # --- end of notification settings ---
 
 # --- Management and public API (statuspage/api) ---
@@ -346,20 +338,22 @@ UPTIME_REFRESH_SECONDS = env_int("UPTIME_REFRESH_SECONDS", 300, minimum=30)
 # The widget's JSON is read by the lender's own sites (cross-origin): this answers preflights;
 # the GET carries its header from the view, since the fast path skips this middleware.
 CORS_URLS_REGEX = rf"{CORS_URLS_REGEX}|^/widget(\.[a-z-]+)?\.json$"
-CELERY_BEAT_SCHEDULE.update(
-    {
-        "maintenance-automation": {
-            "task": "statuspage.status.tasks.run_maintenance",
-            "schedule": 60.0,
-        },
-        "recurring-maintenance": {
-            "task": "statuspage.status.tasks.schedule_recurring_maintenance",
-            "schedule": 3600.0,
-        },
-        "uptime-refresh": {
-            "task": "statuspage.status.tasks.refresh_uptime",
-            "schedule": float(UPTIME_REFRESH_SECONDS),
-        },
-    }
-)
 # --- end of maintenance and uptime settings ---
+
+# --- Celery beat: every periodic task, in one place ---
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "sweep-deliveries": {
+        "task": "statuspage.notify.tasks.sweep",
+        "schedule": float(SWEEP_INTERVAL_SECONDS),
+    },
+    "keep-published": {"task": "statuspage.readpath.tasks.keep_published", "schedule": 60.0},
+    "maintenance-automation": {"task": "statuspage.status.tasks.run_maintenance", "schedule": 60.0},
+    "recurring-maintenance": {
+        "task": "statuspage.status.tasks.schedule_recurring_maintenance",
+        "schedule": 3600.0,
+    },
+    "uptime-refresh": {
+        "task": "statuspage.status.tasks.refresh_uptime",
+        "schedule": float(UPTIME_REFRESH_SECONDS),
+    },
+}

@@ -137,3 +137,12 @@ def test_links_point_where_the_service_is_served_unless_told_otherwise(tmp_path,
         timeout=60,
     )
     assert result.stdout.strip() == url, result.stderr
+
+
+def test_every_task_beat_runs_exists():
+    from statuspage.celery import app
+
+    app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert scheduled <= set(app.tasks), scheduled - set(app.tasks)
+    assert len(scheduled) == 5
