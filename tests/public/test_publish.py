@@ -6,11 +6,10 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
-import time
+from pathlib import Path
 
 import brotli
 import pytest
@@ -119,46 +118,71 @@ def test_a_burst_of_writes_coalesces_into_one_render_at_a_time(components):
 
 
 WRITER = """
-import sys, django
+import os, signal, sys, django
 django.setup()
 from pathlib import Path
 from statuspage.readpath import publish
 from statuspage.readpath.cache import CachedResponse
+
+# Stop this process for good right after the Nth file's bytes reach the disk and before that
+# file is renamed into place: the parent then kills it at exactly that moment.
+stop_at, synced, real_fsync = int(sys.argv[2]), 0, os.fsync
+def fsync(fd):
+    global synced
+    real_fsync(fd)
+    synced += 1
+    if synced == stop_at:
+        os.kill(os.getpid(), signal.SIGSTOP)
+os.fsync = fsync
+
 directory = Path(sys.argv[1])
-version = publish.published_version(directory)
-# Prepared up front, so the loop below does nothing but write: a kill lands mid-write.
-bodies = [('{"v": %d, "pad": "%s"}' % (n, str(n) * 4_000_000)).encode() for n in range(2)]
-items = [CachedResponse.build(body, content_type="application/json") for body in bodies]
-while True:
-    version += 1
-    publish.write(directory, {f"f{n}.json": items[version % 2] for n in range(3)}, version)
-    print("published", version, flush=True)
+for version in (1, 2):
+    body = ('{"v": %d, "pad": "%s"}' % (version, str(version) * 100_000)).encode()
+    item = CachedResponse.build(body, content_type="application/json")
+    publish.write(directory, {f"f{n}.json": item for n in range(3)}, version)
 """
+FILES_PER_VERSION = 3 * 3 + 1  # three files, each plain, .gz and .br, and the manifest
 
 
-def test_a_publisher_killed_mid_write_never_leaves_a_half_written_file(tmp_path):
-    """Kill a real publishing process at random moments; every visible file stays whole."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "statuspage.settings"}
-    torn = 0
-    for _ in range(5):
-        writer = subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(tmp_path)],
-            env=env,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert writer.stdout.readline().startswith("published")
-        time.sleep(random.uniform(0, 0.2))  # somewhere in the middle of the next versions
-        writer.send_signal(signal.SIGKILL)
-        writer.wait()
-        torn += any(tmp_path.rglob(".tmp-*"))  # a file was being written when it died
-        visible = [p for p in tmp_path.rglob("*") if p.is_file() and not p.name.startswith(".")]
-        assert len(visible) == 3 * 3 + 1
-        for path in visible:
-            data = path.read_bytes()
-            if path.suffix == ".gz":
-                data = gzip.decompress(data)
-            elif path.suffix == ".br":
-                data = brotli.decompress(data)
-            json.loads(data)  # raises on a torn file
-    assert torn, "no kill landed mid-write; the test proved nothing"
+def whole_files(directory: Path) -> dict[str, int]:
+    """Every visible file, parsed (a torn one raises), by name: the version it holds."""
+    versions = {}
+    for path in directory.rglob("*"):
+        if not path.is_file() or path.name.startswith("."):
+            continue
+        data = path.read_bytes()
+        if path.suffix == ".gz":
+            data = gzip.decompress(data)
+        elif path.suffix == ".br":
+            data = brotli.decompress(data)
+        versions[path.name] = json.loads(data).get("v", json.loads(data).get("version"))
+    return versions
+
+
+@pytest.mark.parametrize("file_of_the_second_version", [1, 4, 9, 10])
+def test_a_publisher_killed_mid_write_never_leaves_a_half_written_file(
+    tmp_path, file_of_the_second_version
+):
+    """Kill a real publishing process after a file's bytes are written and before it is renamed
+    into place: every visible file stays whole and the manifest never runs ahead of the files."""
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            WRITER,
+            str(tmp_path),
+            str(FILES_PER_VERSION + file_of_the_second_version),
+        ],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "statuspage.settings"},
+    )
+    _, status = os.waitpid(writer.pid, os.WUNTRACED)
+    assert os.WIFSTOPPED(status), "the writer finished without reaching the kill point"
+    writer.send_signal(signal.SIGKILL)
+    writer.wait()
+
+    assert len(list(tmp_path.rglob(".tmp-*"))) == 1  # it died holding a written, unrenamed file
+    versions = whole_files(tmp_path)
+    assert len(versions) == FILES_PER_VERSION
+    assert set(versions.values()) == ({1} if file_of_the_second_version == 1 else {1, 2})
+    manifest = next(v for name, v in versions.items() if not name.startswith("f"))
+    assert manifest == 1  # written last: the second version never completed
