@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from statuspage.status.models import ComponentStatus, Impact, IncidentKind
+from statuspage.status.models import Component, ComponentStatus, Impact, Incident, IncidentKind
 
 C = ComponentStatus
 
@@ -84,6 +84,13 @@ def page_indicator(
     if C.UNDER_MAINTENANCE in present:
         return Indicator("maintenance", "Service Under Maintenance")
     return Indicator("none", "All Systems Operational")
+
+
+def current_indicator() -> Indicator:
+    """The page's indicator now, from the database (two small queries)."""
+    statuses = Component.objects.values_list("status", flat=True)
+    impacts = Incident.objects.unresolved_incidents().values_list("impact", flat=True)
+    return page_indicator(statuses, impacts)
 
 
 _INDICATOR_FOR_IMPACT = {
