@@ -10,8 +10,10 @@ from django.test import Client
 from django.utils import timezone
 
 from statuspage.api.models import ApiKey
+from statuspage.lib.timestamps import statuspage_time
 from statuspage.notify import payloads
 from statuspage.status import services
+from statuspage.status.maintenance import remind
 from statuspage.status.models import Incident, Page, StatusChange
 
 
@@ -120,3 +122,13 @@ def test_the_public_api_sends_no_management_keys(client, outage):
     assert "postmortem_ignored" not in public
     assert "wants_twitter_update" not in public["incident_updates"][0]
     assert "automation_email" not in public["components"][0]
+
+
+def test_a_reminded_maintenance_says_when_its_reminder_went_out(maintenance):
+    reminded = maintenance.scheduled_for - timedelta(minutes=30)
+    assert remind(maintenance.pk, now=reminded) is not None
+
+    maintenance.refresh_from_db()
+    incident = payloads.incident_payload(maintenance, timezone.now())["incident"]
+
+    assert incident["scheduled_reminded_at"] == statuspage_time(reminded, Page.get().zone)
