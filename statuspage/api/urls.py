@@ -20,7 +20,9 @@ from statuspage.api import public
 from statuspage.api.errors import not_found
 from statuspage.api.public_subscribers import PublicSubscribers
 from statuspage.api.resources import (
+    absent,
     components,
+    embed,
     groups,
     incident_updates,
     incidents,
@@ -96,6 +98,11 @@ urlpatterns = [
         f"{INCIDENT}/subscribers/{{incident_subscriber_id}}/resend_confirmation",
         subscribers.IncidentResendConfirmation,
     ),
+    v1(f"{PAGE}/status_embed_config", embed.StatusEmbedConfigView),
+    v1(f"{PAGE}/metrics", absent.NoneHere),
+    v1(f"{PAGE}/metrics_providers", absent.NoneHere),
+    v1(f"{PAGE}/page_access_users", absent.NoneHere),
+    v1(f"{PAGE}/page_access_groups", absent.NoneHere),
     v1(f"{PAGE}/incident_templates", templates.IncidentTemplateList),
     v1(f"{PAGE}/incident_templates/{{template_id}}", templates.IncidentTemplateDetail),
     re_path(r"^(?:api/)?v1(?:/.*)?$", not_found),
