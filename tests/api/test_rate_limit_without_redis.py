@@ -8,7 +8,6 @@ from collections.abc import Iterator
 
 import pytest
 from django.core.cache import cache
-from django.test import override_settings
 
 from statuspage.lib.embedded_redis import EmbeddedRedis
 
@@ -17,9 +16,9 @@ from statuspage.lib.embedded_redis import EmbeddedRedis
 def cache_redis(tmp_path, settings) -> Iterator[EmbeddedRedis]:
     """A Redis of this test's own behind the cache, so the test can stop it."""
     server = EmbeddedRedis(tmp_path / "cache.sock").start()
-    caches = {"default": {**settings.CACHES["default"], "LOCATION": server.url}}
-    with override_settings(CACHES=caches):
-        yield server
+    # Through pytest-django's `settings`, so it is undone in order with the test's own changes.
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": server.url}}
+    yield server
     server.stop()
 
 
