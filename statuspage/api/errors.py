@@ -3,17 +3,21 @@
 The clients disagree on where they look (`error` as a string, then `message`, then `errors`), so
 each body carries the text under `error` and `message`, and a validation failure adds the
 field tree under `errors`. Invalid input is 422, as Statuspage answers; a rate limit is 429, or
-420 for clients written before Statuspage moved to 429 (API_RATE_LIMIT_STATUS).
+420 for clients written before Statuspage moved to 429 (API_RATE_LIMIT_STATUS). While the
+database is unreachable the answer is 503 with Retry-After, so clients retry instead of giving
+up on an HTML error page.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -23,6 +27,10 @@ from rest_framework.response import Response
 # English like the other protocol strings in our JSON.
 NOT_AUTHENTICATED = "Could not authenticate"
 NOT_FOUND = "The requested resource could not be found."
+# How long a client should wait before trying again while the database is unreachable.
+DATABASE_RETRY_AFTER_SECONDS = 30
+
+log = logging.getLogger(__name__)
 
 
 class Unprocessable(exceptions.ValidationError):
@@ -33,6 +41,12 @@ class BadRequest(exceptions.APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_detail = _("The request is malformed.")
     default_code = "bad_request"
+
+
+class DatabaseUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = _("The service is briefly unavailable. Please try again shortly.")
+    default_code = "unavailable"
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -84,6 +98,9 @@ def _from_django(exc: Exception) -> Exception:
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         return Unprocessable(detail)
+    if isinstance(exc, OperationalError | InterfaceError):
+        log.error("The database is unreachable: %s", exc)
+        return DatabaseUnavailable()
     return exc
 
 
@@ -107,6 +124,12 @@ def handle_exception(exc: Exception, context: dict) -> Response | None:
             _body(str(message)),
             status=settings.API_RATE_LIMIT_STATUS,
             headers={"Retry-After": str(wait)},
+        )
+    if isinstance(exc, DatabaseUnavailable):
+        return Response(
+            _body(str(exc.detail)),
+            status=exc.status_code,
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
         )
     if isinstance(exc, exceptions.ValidationError):
         errors = field_errors(exc.detail)

@@ -13,16 +13,17 @@ from collections.abc import Iterable
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_safe
 
-from statuspage.api.representations import (
+from statuspage.readpath.cache import cached
+from statuspage.shapes.objects import (
     ComponentSerializer,
     IncidentSerializer,
     MaintenanceSerializer,
     PageSerializer,
-    all_component_rows,
-    page_status,
+    rows_with_groups,
+    status_object,
 )
-from statuspage.readpath.cache import cached
-from statuspage.status.models import Incident, IncidentKind, IncidentStatus, Page
+from statuspage.status.models import Incident, IncidentStatus, Page
+from statuspage.status.rollup import current_indicator
 
 LIST_LIMIT = 50
 S = IncidentStatus
@@ -63,15 +64,14 @@ def _maintenance():
 @cached(per_language=False)
 def summary(request: HttpRequest) -> JsonResponse:
     page = Page.get()
-    rows = all_component_rows()
-    unresolved = list(_public_incidents().open())
-    maintenance = list(_maintenance().filter(status__in=(S.SCHEDULED, S.IN_PROGRESS, S.VERIFYING)))
+    unresolved = _public_incidents().open()
+    maintenance = _maintenance().filter(status__in=(S.SCHEDULED, S.IN_PROGRESS, S.VERIFYING))
     return _respond(
         page,
-        components=_components(page, rows),
+        components=_components(page, rows_with_groups()),
         incidents=_incidents(page, unresolved),
         scheduled_maintenances=_maintenances(page, maintenance),
-        status=page_status(rows, [i for i in unresolved if i.kind == IncidentKind.INCIDENT]),
+        status=status_object(current_indicator()),
     )
 
 
@@ -79,15 +79,14 @@ def summary(request: HttpRequest) -> JsonResponse:
 @cached(per_language=False)
 def status(request: HttpRequest) -> JsonResponse:
     page = Page.get()
-    unresolved = list(Incident.objects.unresolved_incidents())
-    return _respond(page, status=page_status(all_component_rows(), unresolved))
+    return _respond(page, status=status_object(current_indicator()))
 
 
 @require_safe
 @cached(per_language=False)
 def components(request: HttpRequest) -> JsonResponse:
     page = Page.get()
-    return _respond(page, components=_components(page, all_component_rows()))
+    return _respond(page, components=_components(page, rows_with_groups()))
 
 
 @require_safe

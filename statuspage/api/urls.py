@@ -1,6 +1,7 @@
 """The APIs' addresses.
 
-- `/api/v2/*.json`: the public API (public.py), CORS open.
+- `/api/v2/*.json`: the public API (public.py), CORS open; `subscribers.json` takes POST and
+  DELETE (public_subscribers.py).
 - `/v1/…` and the same under `/api/v1/…`: the management API (resources/). Every route also
   answers with a `.json` suffix and with a trailing slash, so no write is ever redirected
   (a redirected POST or PATCH loses its body in most clients).
@@ -17,8 +18,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from statuspage.api import public
 from statuspage.api.errors import not_found
+from statuspage.api.public_subscribers import PublicSubscribers
 from statuspage.api.resources import (
+    absent,
     components,
+    embed,
     groups,
     incident_updates,
     incidents,
@@ -50,6 +54,7 @@ urlpatterns = [
     path("api/v2/scheduled-maintenances.json", public.scheduled_maintenances),
     path("api/v2/scheduled-maintenances/upcoming.json", public.upcoming_maintenances),
     path("api/v2/scheduled-maintenances/active.json", public.active_maintenances),
+    path("api/v2/subscribers.json", PublicSubscribers.as_view()),
     re_path(r"^api/v2(?:/.*)?$", not_found),
     v1("pages", pages.PageList),
     v1(PAGE, pages.PageDetail),
@@ -93,6 +98,11 @@ urlpatterns = [
         f"{INCIDENT}/subscribers/{{incident_subscriber_id}}/resend_confirmation",
         subscribers.IncidentResendConfirmation,
     ),
+    v1(f"{PAGE}/status_embed_config", embed.StatusEmbedConfigView),
+    v1(f"{PAGE}/metrics", absent.NoneHere),
+    v1(f"{PAGE}/metrics_providers", absent.NoneHere),
+    v1(f"{PAGE}/page_access_users", absent.NoneHere),
+    v1(f"{PAGE}/page_access_groups", absent.NoneHere),
     v1(f"{PAGE}/incident_templates", templates.IncidentTemplateList),
     v1(f"{PAGE}/incident_templates/{{template_id}}", templates.IncidentTemplateDetail),
     re_path(r"^(?:api/)?v1(?:/.*)?$", not_found),

@@ -56,9 +56,11 @@ def subscribe(
     incident: Incident | None = None,
     skip_confirmation: bool = False,
 ) -> Subscriber:
-    """Subscribe an address (or a webhook owned by it); the same call again changes nothing
-    visible: an active subscriber is sent a reminder of their manage link, an unconfirmed one a
-    fresh confirmation, a former one a new confirmation. Returns the subscriber."""
+    """Subscribe an address (or a webhook owned by it). The same call again changes nothing
+    about the subscriber (whoever asks has not proved they own the address, so the components
+    and language stay as they are): an active subscriber is sent a reminder of their manage
+    link, an unconfirmed one a fresh confirmation, a former one a new confirmation. Returns the
+    subscriber."""
     email = normalise_email(email)
     mode = Mode.WEBHOOK if endpoint else Mode.EMAIL
     if endpoint:
@@ -89,10 +91,10 @@ def subscribe(
             existing = Subscriber.objects.get(
                 mode=mode, email=email, endpoint=endpoint, incident=incident
             )
-    if existing is not None:
+    if existing is None:
+        subscriber.components.set(components)
+    else:
         subscriber = existing
-        subscriber.language = language
-    subscriber.components.set(components)
 
     now = timezone.now()
     if skip_confirmation:

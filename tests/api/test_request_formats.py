@@ -116,7 +116,7 @@ def test_the_answer_is_json_whatever_accept_says(api, components):
 
 
 def test_unknown_v1_paths_are_a_json_404(api, page):
-    for path in (f"/v1/pages/{page.id}/metrics", "/v1/nothing", "/api/v1/"):
+    for path in (f"/v1/pages/{page.id}/nothing", "/v1/nothing", "/api/v1/"):
         response = api.client.get(path, headers=api.headers())
         assert response.status_code == 404
         assert response.json()["error"]

@@ -6,6 +6,7 @@ a group is changed under component-groups, so writes to a group's id here are re
 
 from __future__ import annotations
 
+from django.db.models import Max
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -22,12 +23,7 @@ from statuspage.api.base import (
 )
 from statuspage.api.errors import Unprocessable
 from statuspage.api.fields import Flag, Text
-from statuspage.api.representations import (
-    GroupRow,
-    ManagedComponentSerializer,
-    all_component_rows,
-    next_position,
-)
+from statuspage.shapes.objects import FullComponentSerializer, GroupRow, rows_with_groups
 from statuspage.status import services
 from statuspage.status.models import (
     Component,
@@ -36,6 +32,15 @@ from statuspage.status.models import (
     StatusChangeCause,
 )
 from statuspage.status.translation import set_in_every_language
+
+
+def next_position() -> int:
+    """A position after every component and group, for something new to appear last."""
+    highest = [
+        Component.objects.aggregate(m=Max("position"))["m"],
+        ComponentGroup.objects.aggregate(m=Max("position"))["m"],
+    ]
+    return max((h for h in highest if h is not None), default=-1) + 1
 
 
 class ComponentInput(serializers.Serializer):
@@ -86,22 +91,22 @@ class ComponentList(ManagementView):
     @extend_schema(
         operation_id="listComponents",
         parameters=PAGINATION_PARAMETERS,
-        responses={200: ManagedComponentSerializer(many=True), **ERRORS},
+        responses={200: FullComponentSerializer(many=True), **ERRORS},
     )
     def get(self, request: Request, page_id: str) -> Response:
-        rows = Pagination(request).slice(all_component_rows())
-        return self.respond(ManagedComponentSerializer, rows, many=True)
+        rows = Pagination(request).slice(rows_with_groups())
+        return self.respond(FullComponentSerializer, rows, many=True)
 
     @extend_schema(
         operation_id="createComponent",
         request=wrapped("component", ComponentInput),
-        responses={201: ManagedComponentSerializer, **ERRORS},
+        responses={201: FullComponentSerializer, **ERRORS},
     )
     def post(self, request: Request, page_id: str) -> Response:
         data = self.validated(ComponentInput, self.payload())
         component = apply_input(Component(position=next_position()), data)
         services.save_component(component, author=self.author, cause=StatusChangeCause.API)
-        return self.respond(ManagedComponentSerializer, component, status=201)
+        return self.respond(FullComponentSerializer, component, status=201)
 
 
 class ComponentDetail(ManagementView):
@@ -119,20 +124,18 @@ class ComponentDetail(ManagementView):
             )
         return get_object_or_404(Component.objects.select_related("group"), pk=component_id)
 
-    @extend_schema(
-        operation_id="getComponent", responses={200: ManagedComponentSerializer, **ERRORS}
-    )
+    @extend_schema(operation_id="getComponent", responses={200: FullComponentSerializer, **ERRORS})
     def get(self, request: Request, page_id: str, component_id: str) -> Response:
         group = ComponentGroup.objects.filter(pk=component_id).first()
         if group is not None:
             row = GroupRow.of(group, list(group.components.all()))
-            return self.respond(ManagedComponentSerializer, row)
-        return self.respond(ManagedComponentSerializer, self.writable(component_id))
+            return self.respond(FullComponentSerializer, row)
+        return self.respond(FullComponentSerializer, self.writable(component_id))
 
     @extend_schema(
         operation_id="updateComponent",
         request=wrapped("component", ComponentInput, partial=True),
-        responses={200: ManagedComponentSerializer, **ERRORS},
+        responses={200: FullComponentSerializer, **ERRORS},
     )
     def patch(self, request: Request, page_id: str, component_id: str) -> Response:
         component = self.writable(component_id)
@@ -140,12 +143,12 @@ class ComponentDetail(ManagementView):
         services.save_component(
             apply_input(component, data), author=self.author, cause=StatusChangeCause.API
         )
-        return self.respond(ManagedComponentSerializer, component)
+        return self.respond(FullComponentSerializer, component)
 
     @extend_schema(
         operation_id="replaceComponent",
         request=wrapped("component", ComponentInput, partial=True),
-        responses={200: ManagedComponentSerializer, **ERRORS},
+        responses={200: FullComponentSerializer, **ERRORS},
     )
     def put(self, request: Request, page_id: str, component_id: str) -> Response:
         return self.patch(request, page_id, component_id)

@@ -22,7 +22,8 @@ from statuspage.api.base import (
     optional_fields,
 )
 from statuspage.api.fields import ComponentRefs, Text
-from statuspage.api.representations import ComponentGroupSerializer, next_position
+from statuspage.api.resources.components import next_position
+from statuspage.shapes.objects import ComponentGroupSerializer
 from statuspage.status import services
 from statuspage.status.models import Component, ComponentGroup
 from statuspage.status.translation import set_in_every_language

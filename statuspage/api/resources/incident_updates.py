@@ -12,8 +12,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from statuspage.api.base import ERRORS, ManagementView, wrapped
-from statuspage.api.fields import Flag, Text, Timestamp
-from statuspage.api.representations import ManagedIncidentUpdateSerializer
+from statuspage.api.fields import Flag, Text
+from statuspage.shapes.fields import Timestamp
+from statuspage.shapes.objects import FullIncidentUpdateSerializer
 from statuspage.status import services
 from statuspage.status.models import IncidentUpdate
 
@@ -33,17 +34,17 @@ class IncidentUpdateDetail(ManagementView):
 
     @extend_schema(
         operation_id="getIncidentUpdate",
-        responses={200: ManagedIncidentUpdateSerializer, **ERRORS},
+        responses={200: FullIncidentUpdateSerializer, **ERRORS},
     )
     def get(self, request: Request, page_id: str, incident_id: str, update_id: str) -> Response:
-        return self.respond(ManagedIncidentUpdateSerializer, self.find(incident_id, update_id))
+        return self.respond(FullIncidentUpdateSerializer, self.find(incident_id, update_id))
 
     @extend_schema(
         operation_id="updateIncidentUpdate",
         description="Corrects the text, time or notification flag of a posted update. "
         "Sends nothing: the notice already went out.",
         request=wrapped("incident_update", IncidentUpdateInput),
-        responses={200: ManagedIncidentUpdateSerializer, **ERRORS},
+        responses={200: FullIncidentUpdateSerializer, **ERRORS},
     )
     def patch(self, request: Request, page_id: str, incident_id: str, update_id: str) -> Response:
         update = self.find(incident_id, update_id)
@@ -54,12 +55,12 @@ class IncidentUpdateDetail(ManagementView):
             display_at=data.get("display_at"),
             deliver_notifications=data.get("deliver_notifications"),
         )
-        return self.respond(ManagedIncidentUpdateSerializer, update)
+        return self.respond(FullIncidentUpdateSerializer, update)
 
     @extend_schema(
         operation_id="replaceIncidentUpdate",
         request=wrapped("incident_update", IncidentUpdateInput),
-        responses={200: ManagedIncidentUpdateSerializer, **ERRORS},
+        responses={200: FullIncidentUpdateSerializer, **ERRORS},
     )
     def put(self, request: Request, page_id: str, incident_id: str, update_id: str) -> Response:
         return self.patch(request, page_id, incident_id, update_id)

@@ -30,8 +30,9 @@ from statuspage.api.base import (
     Pagination,
     wrapped,
 )
-from statuspage.api.fields import ComponentRefs, ComponentStatusMap, Flag, Text, Timestamp
-from statuspage.api.representations import ManagedIncidentSerializer
+from statuspage.api.fields import ComponentRefs, ComponentStatusMap, Flag, Text
+from statuspage.shapes.fields import Timestamp
+from statuspage.shapes.objects import ManagedIncidentSerializer
 from statuspage.status import services
 from statuspage.status.models import (
     CLOSED_STATUSES,

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from statuspage.api.base import ERRORS, ManagementView, wrapped
 from statuspage.api.fields import Text
-from statuspage.api.representations import ManagedPageSerializer
+from statuspage.shapes.objects import ManagedPageSerializer
 from statuspage.status import services
 from statuspage.status.translation import set_in_every_language
 

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from statuspage.api.base import ERRORS, ManagementView, wrapped
 from statuspage.api.errors import NOT_FOUND
 from statuspage.api.fields import Flag, Text
-from statuspage.api.representations import PostmortemSerializer
+from statuspage.shapes.objects import PostmortemSerializer
 from statuspage.status import services
 from statuspage.status.models import Incident
 

@@ -19,10 +19,11 @@ from rest_framework.response import Response
 
 from statuspage.api.base import ERRORS, ManagementView, wrapped
 from statuspage.api.errors import BadRequest, Unprocessable
-from statuspage.api.fields import ComponentRefs, Constant, Flag, OptionalText, Text, Timestamp
+from statuspage.api.fields import ComponentRefs, Flag, Text
 from statuspage.celery import enqueue
 from statuspage.notify import subscriptions, tasks
 from statuspage.notify.models import Mode, Subscriber, SubscriberState
+from statuspage.shapes.fields import Constant, OptionalText, Timestamp
 from statuspage.status.models import Incident
 
 MAX_PER_PAGE = 100

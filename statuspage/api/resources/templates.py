@@ -21,7 +21,7 @@ from statuspage.api.base import (
     wrapped,
 )
 from statuspage.api.fields import ComponentRefs, Flag, Text
-from statuspage.api.representations import IncidentTemplateSerializer
+from statuspage.shapes.objects import IncidentTemplateSerializer
 from statuspage.status import services
 from statuspage.status.models import (
     STATUSES_BY_KIND,

@@ -1,9 +1,12 @@
-"""What our objects look like in JSON, as Statuspage's clients expect them.
+"""Every JSON object Statuspage's clients read, defined once.
 
-The public API (/api/v2) uses the base shapes here, key for key as the reference lists them.
-The management API (/v1) extends them with the keys its spec adds. Every serializer needs the
-page in its context (`{"page": page}`): its id is every object's page_id, and its time zone is
-the offset of every timestamp.
+The public shapes (ComponentSerializer, IncidentSerializer, ...) are /api/v2's, key for key as
+the reference lists them. The full shapes extend them with the keys Statuspage's management API
+and webhooks add (automation_email, wants_twitter_update, postmortem_*, scheduled_*, ...):
+webhook payloads send the full shapes, and /v1 sends them with its own few extras on top
+(ManagedIncidentSerializer). So a key added to a public shape shows in /api/v2, /v1 and the
+webhooks alike. Every serializer needs the page in its context (`{"page": page}`): its id is
+every object's page_id, and its time zone is the offset of every timestamp.
 """
 
 from __future__ import annotations
@@ -13,11 +16,11 @@ from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db.models import Max
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from statuspage.api.fields import BOOLEAN, NULL_TEXT, Constant, OptionalText, PageId, Timestamp
+from statuspage.lib.timestamps import statuspage_time
+from statuspage.shapes.fields import BOOLEAN, NULL_TEXT, Constant, OptionalText, PageId, Timestamp
 from statuspage.status.models import (
     Component,
     ComponentGroup,
@@ -26,11 +29,9 @@ from statuspage.status.models import (
     Incident,
     IncidentStatus,
     Page,
+    StatusChange,
 )
-from statuspage.status.rollup import page_indicator, worst_status
-
-INCIDENT_STATUSES = ("investigating", "identified", "monitoring", "resolved", "postmortem")
-MAINTENANCE_STATUSES = ("scheduled", "in_progress", "verifying", "completed")
+from statuspage.status.rollup import Indicator, worst_status
 
 
 @dataclass
@@ -65,14 +66,13 @@ class GroupRow:
         )
 
 
-def component_rows(
-    components: list[Component], groups: list[ComponentGroup]
-) -> list[Component | GroupRow]:
-    """Every component and group in page order: top-level rows by position, each group
-    followed by its members."""
+def rows_with_groups() -> list[Component | GroupRow]:
+    """Every component and every group as a row, in page order: top-level rows by position,
+    each group followed by its members. Statuspage's component lists look like this."""
+    groups = list(ComponentGroup.objects.all())
     members: dict[str, list[Component]] = {g.id: [] for g in groups}
     singles = []
-    for component in components:
+    for component in Component.objects.all():
         if component.group_id in members:
             members[component.group_id].append(component)
         else:
@@ -83,19 +83,6 @@ def component_rows(
     tops += [(c.position, c.created_at, [c]) for c in singles]
     tops.sort(key=lambda top: (top[0], top[1]))
     return [row for _, _, rows in tops for row in rows]
-
-
-def all_component_rows() -> list[Component | GroupRow]:
-    return component_rows(list(Component.objects.all()), list(ComponentGroup.objects.all()))
-
-
-def next_position() -> int:
-    """A position after every component and group, for something new to appear last."""
-    highest = [
-        Component.objects.aggregate(m=Max("position"))["m"],
-        ComponentGroup.objects.aggregate(m=Max("position"))["m"],
-    ]
-    return max((h for h in highest if h is not None), default=-1) + 1
 
 
 @extend_schema_field(BOOLEAN)
@@ -127,6 +114,12 @@ class ComponentSerializer(serializers.Serializer):
     )
 
 
+class FullComponentSerializer(ComponentSerializer):
+    """A component as /v1 and webhooks send it."""
+
+    automation_email = Constant(None, NULL_TEXT)
+
+
 class AffectedComponentSerializer(serializers.Serializer):
     code = serializers.CharField(read_only=True)
     name = serializers.CharField(read_only=True)
@@ -146,6 +139,13 @@ class IncidentUpdateSerializer(serializers.Serializer):
     deliver_notifications = serializers.BooleanField(read_only=True)
     custom_tweet = Constant(None, NULL_TEXT)
     tweet_id = Constant(None, NULL_TEXT)
+
+
+class FullIncidentUpdateSerializer(IncidentUpdateSerializer):
+    """An incident update as /v1 and webhooks send it."""
+
+    wants_twitter_update = Constant(False, BOOLEAN)
+    twitter_updated_at = Constant(None, NULL_TEXT)
 
 
 class IncidentSerializer(serializers.Serializer):
@@ -171,6 +171,54 @@ class MaintenanceSerializer(IncidentSerializer):
     scheduled_until = Timestamp(read_only=True, allow_null=True)
 
 
+class FullIncidentSerializer(MaintenanceSerializer):
+    """An incident (or maintenance) as webhooks send it: every key Statuspage's incident
+    object has, with Statuspage's values for the features we do not have (Twitter, backfill,
+    ignoring a postmortem)."""
+
+    impact_override = OptionalText(read_only=True)
+    backfilled = Constant(False, BOOLEAN)
+    scheduled_remind_prior = serializers.BooleanField(read_only=True)
+    scheduled_reminded_at = Timestamp(read_only=True, allow_null=True)
+    scheduled_auto_in_progress = serializers.BooleanField(read_only=True)
+    scheduled_auto_completed = serializers.BooleanField(read_only=True)
+    postmortem_body = OptionalText(read_only=True)
+    postmortem_body_last_updated_at = Timestamp(
+        read_only=True, allow_null=True, source="postmortem_draft_updated_at"
+    )
+    postmortem_ignored = Constant(False, BOOLEAN)
+    postmortem_notified_subscribers = serializers.BooleanField(
+        read_only=True, source="postmortem_notify_subscribers"
+    )
+    postmortem_notified_twitter = Constant(False, BOOLEAN)
+    postmortem_published_at = Timestamp(read_only=True, allow_null=True)
+    # Ours, beyond Statuspage: what visitors most need while something is down.
+    cause = OptionalText(read_only=True)
+    alternative_channel = OptionalText(read_only=True)
+    expected_recovery_at = Timestamp(read_only=True, allow_null=True)
+    incident_updates = FullIncidentUpdateSerializer(many=True, read_only=True, source="updates.all")
+    components = FullComponentSerializer(many=True, read_only=True, source="components.all")
+
+
+class ManagedIncidentSerializer(FullIncidentSerializer):
+    """An incident as /v1 sends it: the full shape and what only its operators should see."""
+
+    # Statuspage's separate switches for what our automatic transitions always do.
+    auto_transition_to_maintenance_state = serializers.BooleanField(
+        read_only=True, source="scheduled_auto_in_progress"
+    )
+    auto_transition_to_operational_state = serializers.BooleanField(
+        read_only=True, source="scheduled_auto_completed"
+    )
+    metadata = serializers.DictField(read_only=True)
+    kind = serializers.CharField(read_only=True)
+    component_ids = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_component_ids(self, incident: Incident) -> list[str]:
+        return [c.id for c in incident.components.all()]
+
+
 class PageSerializer(serializers.Serializer):
     id = serializers.CharField(read_only=True)
     name = serializers.CharField(read_only=True)
@@ -179,25 +227,52 @@ class PageSerializer(serializers.Serializer):
     updated_at = Timestamp(read_only=True)
 
 
-def page_status(components: list[Component | GroupRow], unresolved: list[Incident]) -> dict:
-    """The roll-up over non-group components, as {indicator, description}."""
-    indicator = page_indicator(
-        [c.status for c in components if not isinstance(c, GroupRow)],
-        [i.impact for i in unresolved],
-    )
+def status_object(indicator: Indicator) -> dict:
+    """/api/v2's `status`: the roll-up as {indicator, description}."""
     return {"indicator": indicator.indicator, "description": indicator.description}
 
 
-class StatusSerializer(serializers.Serializer):
-    indicator = serializers.ChoiceField(choices=Impact.choices, read_only=True)
-    description = serializers.CharField(read_only=True)
+def webhook_page(page: Page, indicator: Indicator) -> dict:
+    """A webhook payload's `page`: the page with its roll-up."""
+    return {
+        "id": page.pk,
+        "status_indicator": indicator.indicator,
+        "status_description": indicator.description,
+    }
 
 
-# --- The management API (/v1): the same objects with the keys its spec adds. ---
+# The keys of the component a component-change webhook carries (the reference lists them).
+COMPONENT_CHANGE_KEYS = (
+    "status",
+    "name",
+    "created_at",
+    "updated_at",
+    "position",
+    "description",
+    "showcase",
+    "id",
+    "page_id",
+    "group_id",
+)
 
 
-class ManagedComponentSerializer(ComponentSerializer):
-    automation_email = Constant(None, NULL_TEXT)
+def component_change(change: StatusChange, page: Page) -> dict:
+    """A component-change webhook's `component_update` and `component`."""
+    component = ComponentSerializer(change.component, context={"page": page}).data
+    return {
+        "component_update": {
+            "id": str(change.pk),
+            "component_id": change.component_id,
+            "component_type": "Component",
+            "old_status": change.old_status,
+            "new_status": change.new_status,
+            "created_at": statuspage_time(change.at, page.zone),
+        },
+        "component": {key: component[key] for key in COMPONENT_CHANGE_KEYS},
+    }
+
+
+# --- What only the management API (/v1) sends. ---
 
 
 class ComponentGroupSerializer(serializers.Serializer):
@@ -213,65 +288,6 @@ class ComponentGroupSerializer(serializers.Serializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_components(self, group: ComponentGroup) -> list[str]:
         return [c.id for c in group.components.all()]
-
-
-class ManagedIncidentUpdateSerializer(IncidentUpdateSerializer):
-    wants_twitter_update = Constant(False, BOOLEAN)
-    twitter_updated_at = Constant(None, NULL_TEXT)
-
-
-class ManagedIncidentSerializer(serializers.Serializer):
-    id = serializers.CharField(read_only=True)
-    page_id = PageId()
-    name = serializers.CharField(read_only=True)
-    status = serializers.ChoiceField(choices=IncidentStatus.choices, read_only=True)
-    impact = serializers.ChoiceField(choices=Impact.choices, read_only=True)
-    impact_override = OptionalText(read_only=True)
-    shortlink = serializers.CharField(read_only=True)
-    backfilled = Constant(False, BOOLEAN)
-    created_at = Timestamp(read_only=True)
-    updated_at = Timestamp(read_only=True)
-    started_at = Timestamp(read_only=True, allow_null=True)
-    monitoring_at = Timestamp(read_only=True, allow_null=True)
-    resolved_at = Timestamp(read_only=True, allow_null=True)
-    scheduled_for = Timestamp(read_only=True, allow_null=True)
-    scheduled_until = Timestamp(read_only=True, allow_null=True)
-    scheduled_remind_prior = serializers.BooleanField(read_only=True)
-    scheduled_reminded_at = Timestamp(read_only=True, allow_null=True)
-    scheduled_auto_in_progress = serializers.BooleanField(read_only=True)
-    scheduled_auto_completed = serializers.BooleanField(read_only=True)
-    # Statuspage's separate switches for what our automatic transitions always do.
-    auto_transition_to_maintenance_state = serializers.BooleanField(
-        read_only=True, source="scheduled_auto_in_progress"
-    )
-    auto_transition_to_operational_state = serializers.BooleanField(
-        read_only=True, source="scheduled_auto_completed"
-    )
-    metadata = serializers.DictField(read_only=True)
-    postmortem_body = OptionalText(read_only=True)
-    postmortem_body_last_updated_at = Timestamp(
-        read_only=True, allow_null=True, source="postmortem_draft_updated_at"
-    )
-    postmortem_ignored = Constant(False, BOOLEAN)
-    postmortem_notified_subscribers = serializers.BooleanField(
-        read_only=True, source="postmortem_notify_subscribers"
-    )
-    postmortem_notified_twitter = Constant(False, BOOLEAN)
-    postmortem_published_at = Timestamp(read_only=True, allow_null=True)
-    # Ours, beyond Statuspage: what visitors see next to the incident.
-    kind = serializers.CharField(read_only=True)
-    cause = OptionalText(read_only=True)
-    alternative_channel = OptionalText(read_only=True)
-    expected_recovery_at = Timestamp(read_only=True, allow_null=True)
-    component_ids = serializers.SerializerMethodField()
-    components = ManagedComponentSerializer(many=True, read_only=True, source="components.all")
-    incident_updates = ManagedIncidentUpdateSerializer(
-        many=True, read_only=True, source="updates.all"
-    )
-
-    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
-    def get_component_ids(self, incident: Incident) -> list[str]:
-        return [c.id for c in incident.components.all()]
 
 
 class PostmortemSerializer(serializers.Serializer):
@@ -302,7 +318,7 @@ class IncidentTemplateSerializer(serializers.Serializer):
     should_tweet = Constant(False, BOOLEAN)
     should_send_notifications = serializers.BooleanField(read_only=True)
     component_ids = serializers.SerializerMethodField()
-    components = ManagedComponentSerializer(many=True, read_only=True, source="components.all")
+    components = FullComponentSerializer(many=True, read_only=True, source="components.all")
     created_at = Timestamp(read_only=True)
     updated_at = Timestamp(read_only=True)
 
