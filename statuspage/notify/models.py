@@ -208,6 +208,8 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField(default=timezone.now)
     lease_token = models.CharField(max_length=32, blank=True, default="")
     lease_until = models.DateTimeField(null=True, blank=True)
+    # When it was last put in a queue: the sweeper does not queue it again while it waits there.
+    dispatched_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
