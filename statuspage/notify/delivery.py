@@ -76,7 +76,7 @@ FAN_OUT_GRACE = timedelta(seconds=30)
 # claim failed): it is handed out again. A copy that was only waiting in a long queue claims
 # nothing when it finally runs.
 REDISPATCH_AFTER = timedelta(seconds=60)
-# While a batch is being sent its lease is extended this often (well inside a lease).
+# While a batch is being sent its lease is extended this often (or every third of a lease).
 RENEW_EVERY = 5.0
 # Recording an outcome survives a dropped database connection: reconnect and try again.
 RECORD_TRIES = 4
@@ -221,7 +221,7 @@ class Lease:
         self.renewed = time.monotonic()
 
     def renew(self) -> None:
-        if time.monotonic() - self.renewed < RENEW_EVERY:
+        if time.monotonic() - self.renewed < min(RENEW_EVERY, settings.DELIVERY_LEASE_SECONDS / 3):
             return
         _with_reconnect(
             lambda: Delivery.objects.filter(lease_token=self.token).update(
