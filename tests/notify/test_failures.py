@@ -274,3 +274,46 @@ def test_recording_survives_the_database_going_away_for_a_moment(
     recorded = of(ana)
     assert recorded.status == "delivered" and recorded.lease_token == ""
     assert len(mailbox.messages) == 1
+
+
+# 7. No network inside a database transaction.
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_webhook_endpoint_is_resolved_before_the_subscription_transaction(monkeypatch):
+    from statuspage.lib import outbound
+    from statuspage.notify import subscriptions
+
+    resolved_inside: list[bool] = []
+    real = outbound.resolve_public
+
+    def watched(url: str, *, allow_private: bool) -> None:
+        resolved_inside.append(connection.in_atomic_block)
+        real(url, allow_private=allow_private)
+
+    monkeypatch.setattr(outbound, "resolve_public", watched)
+    subscriptions.subscribe(email="ops@example.com", endpoint="https://1.1.1.1/hook")
+    assert resolved_inside == [False]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_quarantined_webhooks_owner_is_emailed_after_the_claim_commits(
+    webhook_subscriber, mailbox
+):
+    from statuspage.notify import tasks
+
+    hook = webhook_subscriber("/fail")
+    Subscriber.objects.filter(pk=hook.pk).update(
+        state="quarantined", quarantine_reason="failing for the whole retry window"
+    )
+    seen_by_others: list[bool] = []
+
+    def look_from_another_connection(message) -> None:
+        seen_by_others.append(Subscriber.objects.get(pk=hook.pk).owner_notified_at is not None)
+        connection.close()
+
+    mailbox.on_message = look_from_another_connection
+    tasks.tell_owner(hook.pk)
+    assert seen_by_others == [True]
+    tasks.tell_owner(hook.pk)  # once only
+    assert len(mailbox.messages) == 1
