@@ -20,11 +20,17 @@ from statuspage.status.models import Incident
 
 @pytest.fixture
 def outage(components):
-    return services.open_incident(
-        Incident(name="Disbursement failing"),
-        body="Payouts are failing.",
-        component_statuses={components["disbursement"]: "major_outage"},
-    )
+    """Opens the incident when called: after the test's subscribers have confirmed, so that
+    they are its audience."""
+
+    def open_it() -> Incident:
+        return services.open_incident(
+            Incident(name="Disbursement failing"),
+            body="Payouts are failing.",
+            component_statuses={components["disbursement"]: "major_outage"},
+        )
+
+    return open_it
 
 
 def fan_out_all() -> list[int]:
@@ -49,6 +55,7 @@ def test_a_message_that_cannot_be_built_fails_alone_and_the_rest_are_recorded(
     bad = email_subscriber("bad@exämple.com")
     zoe = email_subscriber("zoe@example.com")
     Subscriber.objects.filter(pk=bad.pk).update(email="bad\n@exämple.com")  # a header injection
+    outage()
     assert delivery.deliver(fan_out_all()) == 2
     assert {m["To"] for m in mailbox.messages} == {"ana@example.com", "zoe@example.com"}
     assert of(ana).status == of(zoe).status == "delivered"
@@ -63,6 +70,7 @@ def test_a_delivery_whose_attempts_are_used_up_is_not_sent_again_but_given_up(
     outage, email_subscriber, mailbox
 ):
     ana = email_subscriber("ana@example.com")
+    outage()
     [pk] = fan_out_all()
     # Its worker died during every attempt: leased, counted, never recorded.
     Delivery.objects.filter(pk=pk).update(
@@ -78,6 +86,7 @@ def test_a_delivery_whose_attempts_are_used_up_is_not_sent_again_but_given_up(
 
 def test_the_sweeper_gives_up_deliveries_whose_workers_keep_dying(outage, email_subscriber):
     ana = email_subscriber("ana@example.com")
+    outage()
     [pk] = fan_out_all()
     Delivery.objects.filter(pk=pk).update(
         attempts=delivery.MAX_ATTEMPTS, lease_until=timezone.now() - timedelta(seconds=1)
@@ -107,6 +116,7 @@ def test_retry_after_is_read_in_any_case_and_form_or_ignored(
     from urllib.parse import quote
 
     hook = webhook_subscriber(f"/retry-after?value={quote(value)}")
+    outage()
     delivery.deliver(fan_out_all())
     limited = of(hook)
     assert limited.status == "failed"
@@ -131,6 +141,7 @@ def test_our_mail_server_refusing_us_is_retried_and_no_subscriber_is_blamed(
 ):
     ana = email_subscriber("ana@example.com")
     mailbox.replies["ana@example.com" if stage == "RCPT" else stage] = reply
+    outage()
     delivery.deliver(fan_out_all())
     refused = of(ana)
     assert refused.status == "failed"  # retried, not given up after one attempt
@@ -143,6 +154,7 @@ def test_our_mail_server_refusing_us_is_retried_and_no_subscriber_is_blamed(
 def test_an_unknown_recipient_still_quarantines_the_address(outage, email_subscriber, mailbox):
     nobody = email_subscriber("nobody@example.com")
     mailbox.replies["nobody@example.com"] = "550 5.1.1 <nobody@example.com>: user unknown"
+    outage()
     delivery.deliver(fan_out_all())
     assert of(nobody).status == "dead"
     nobody.refresh_from_db()
@@ -160,6 +172,7 @@ def test_a_batch_stops_before_its_time_limit_and_gives_the_rest_back_unattempted
     mailbox.delay = 0.4
     for n in range(8):
         email_subscriber(f"s{n}@example.com")
+    outage()
     ids = fan_out_all()
     requeued: list[int] = []
     sent = delivery.deliver(ids, lambda mode, chunk: requeued.extend(chunk))
@@ -190,6 +203,7 @@ def test_a_due_retry_is_queued_once_while_it_waits_in_the_queue(
     outage, webhook_subscriber, receiver
 ):
     hook = webhook_subscriber("/fail")
+    outage()
     delivery.deliver(fan_out_all())
     failed = of(hook)
     Delivery.objects.filter(pk=failed.pk).update(next_attempt_at=timezone.now())
@@ -206,6 +220,7 @@ def test_a_delivery_whose_message_was_lost_is_found_within_the_grace_not_a_lease
 ):
     settings.DELIVERY_LEASE_SECONDS = 3600
     email_subscriber("ana@example.com")
+    outage()
     [pk] = fan_out_all()  # handed out, but the message (or its claim) never happened
     assert sweep() == []
     Delivery.objects.filter(pk=pk).update(
@@ -218,7 +233,8 @@ def test_a_subscriber_gets_notices_in_the_order_they_were_written(
     outage, email_subscriber, mailbox
 ):
     ana = email_subscriber("ana@example.com")
-    services.post_update(outage, status="identified", body="Found it.")
+    incident = outage()
+    services.post_update(incident, status="identified", body="Found it.")
     fan_out_all()
     first, second = Delivery.objects.filter(subscriber=ana).order_by("notice_id")
     assert delivery.deliver([second.pk]) == 0  # the earlier notice has not been attempted
@@ -246,6 +262,7 @@ def test_a_subscriber_deleted_mid_send_is_skipped_and_the_rest_recorded(
             connection.close()  # this is the mail server's thread
 
     mailbox.on_message = delete_when_sent
+    outage()
     assert delivery.deliver(fan_out_all()) == 3
     assert not Delivery.objects.filter(subscriber_id=doomed.pk).exists()
     assert Delivery.objects.filter(status="delivered").count() == 2
@@ -269,6 +286,7 @@ def test_recording_survives_the_database_going_away_for_a_moment(
         threading.Timer(1.0, lambda: (other.rollback(), other.close())).start()
 
     mailbox.on_message = lock_the_database_for_a_while
+    outage()
     assert delivery.deliver(fan_out_all()) == 1
     assert locked.is_set()
     recorded = of(ana)
