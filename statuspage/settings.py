@@ -267,8 +267,9 @@ BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
 ALLOW_PRIVATE_ADDRESSES = env_bool("ALLOW_PRIVATE_ADDRESSES", False)
 WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 15.0, minimum=1)
 WEBHOOK_CONCURRENCY = env_int("WEBHOOK_CONCURRENCY", 100, minimum=1, maximum=1000)
-# A delivery being sent is leased for this long; a worker that dies frees it when it expires.
-DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 300, minimum=1)
+# A delivery being sent is leased for this long, renewed every few seconds while its batch is
+# sending; a worker that dies frees it when it expires. Longer than the slowest single send.
+DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 60, minimum=1)
 CONFIRMATION_MAX_AGE_HOURS = env_int("CONFIRMATION_MAX_AGE_HOURS", 72, minimum=1)
 SUBSCRIBE_RATE_PER_IP = env_rate("SUBSCRIBE_RATE_PER_IP", "20/h")
 SUBSCRIBE_RATE_PER_ADDRESS = env_rate("SUBSCRIBE_RATE_PER_ADDRESS", "5/h")
@@ -281,7 +282,7 @@ CELERY_TASK_ROUTES = {
     "statuspage.notify.tasks.deliver_emails": {"queue": "email"},
     "statuspage.notify.tasks.deliver_webhooks": {"queue": "webhooks"},
 }
-SWEEP_INTERVAL_SECONDS = env_int("SWEEP_INTERVAL_SECONDS", 60, minimum=5)
+SWEEP_INTERVAL_SECONDS = env_int("SWEEP_INTERVAL_SECONDS", 15, minimum=5)
 # --- end of notification settings ---
 
 # --- Management and public API (statuspage/api) ---

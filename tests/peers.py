@@ -3,6 +3,7 @@ Celery worker process. Nothing of ours is mocked. Loaded as a plugin by tests/co
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import json
@@ -17,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -34,6 +36,10 @@ class Mailbox:
     messages: list[email.message.EmailMessage] = field(default_factory=list)
     sessions: int = 0
     refuse: set[str] = field(default_factory=set)
+    # Other refusals: a reply for "MAIL", "DATA" or a recipient address, e.g. "554 5.7.1 ...".
+    replies: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds each DATA takes, as a slow mail server's
+    on_message: Callable[[email.message.EmailMessage], None] | None = None  # called at DATA
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def to(self, address: str) -> list[email.message.EmailMessage]:
@@ -60,14 +66,29 @@ class _Handler:
         session.host_name = hostname
         return responses
 
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if "MAIL" in self.box.replies:
+            return self.box.replies["MAIL"]
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.box.refuse:
             return "550 5.1.1 No such mailbox"
+        if address in self.box.replies:
+            return self.box.replies[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if "DATA" in self.box.replies:
+            return self.box.replies["DATA"]
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        if self.box.delay:
+            await asyncio.sleep(self.box.delay)
+        if self.box.on_message is not None:
+            await asyncio.to_thread(self.box.on_message, message)
         with self.box.lock:
             self.box.messages.append(message)
         return "250 Message accepted"
@@ -103,7 +124,8 @@ class Received:
 class Receiver:
     """An HTTP server on 127.0.0.1 that answers by path:
     /ok 204, /fail 500, /slow (sleeps past the timeout), /redirect 301, /gone 410,
-    /limited 429 with Retry-After, /unavailable 503 with Retry-After."""
+    /limited 429 with Retry-After, /unavailable 503 with Retry-After,
+    /retry-after?value=V 429 with `retry-after: V`, /sleep?ms=N 204 after N ms."""
 
     def __init__(self) -> None:
         self.received: list[Received] = []
@@ -120,7 +142,8 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with receiver.lock:
                     receiver.received.append(Received(self.path, dict(self.headers), body))
-                path = self.path.split("?")[0]
+                path, _, query = self.path.partition("?")
+                params = dict(parse_qsl(query))
                 status, headers = {
                     "/ok": (204, {}),
                     "/fail": (500, {}),
@@ -128,12 +151,15 @@ class Receiver:
                     "/gone": (410, {}),
                     "/limited": (429, {"Retry-After": "7200"}),
                     "/unavailable": (503, {"Retry-After": "900"}),
+                    "/retry-after": (429, {"retry-after": params.get("value", "")}),
                 }.get(path, (204, {}))
                 if path == "/slow":
                     time.sleep(3)
+                if path == "/sleep":
+                    time.sleep(int(params["ms"]) / 1000)
                 self.send_response(status)
                 for name, value in headers.items():
-                    self.send_header(name, value)
+                    self.send_header(name, value.encode("utf-8").decode("latin-1"))
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 

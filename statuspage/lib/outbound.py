@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import uvloop
+from multidict import CIMultiDict, CIMultiDictProxy
 
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
 T = TypeVar("T")
@@ -38,6 +39,11 @@ class RefusedAddress(OSError):
 
 class RefusedURL(ValueError):
     """The URL cannot be used for an outbound request at all."""
+
+
+class NoSlot(Exception):
+    """No connection slot came free in time: the request was never started (not the
+    destination's failure)."""
 
 
 def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
@@ -129,7 +135,7 @@ def _guarded_socket_factory(allow_private: bool):
 @dataclass(frozen=True)
 class Response:
     status: int
-    headers: dict[str, str]
+    headers: CIMultiDictProxy[str]  # HTTP header names are case-insensitive
     body: bytes
 
 
@@ -141,15 +147,35 @@ class Request:
 
 
 class Client:
-    """An aiohttp session with the rules above; use as `async with Client(...) as client`."""
+    """An aiohttp session with the rules above; use as `async with Client(...) as client`.
 
-    def __init__(self, *, timeout: float, allow_private: bool, concurrency: int = 100) -> None:
-        self.timeout = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, 10))
+    `timeout` bounds each request from the moment it has a connection slot: waiting for one of
+    the `concurrency` slots is bounded separately (`slot_wait`, the timeout by default) and
+    raises NoSlot, so a slow neighbour never eats into another endpoint's time.
+    """
+
+    def __init__(
+        self,
+        *,
+        timeout: float,
+        allow_private: bool,
+        concurrency: int = 100,
+        slot_wait: float | None = None,
+    ) -> None:
+        self.request_timeout = timeout
+        self.slot_wait = timeout if slot_wait is None else slot_wait
+        # aiohttp's `total` would include the wait for a pooled connection: the request's own
+        # limit is applied around it instead (see post); these bound the socket operations.
+        self.timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=min(timeout, 10), sock_read=timeout
+        )
         self.allow_private = allow_private
         self.concurrency = concurrency
+        self._slots: asyncio.Semaphore | None = None
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Client:
+        self._slots = asyncio.Semaphore(self.concurrency)
         connector = aiohttp.TCPConnector(
             limit=self.concurrency,
             ttl_dns_cache=60,
@@ -173,23 +199,31 @@ class Client:
     async def post(self, request: Request, *, max_body: int = 4096) -> Response:
         """POST once. Redirects are returned as responses, never followed.
 
-        Raises RefusedURL/RefusedAddress for forbidden destinations, aiohttp.ClientError or
-        asyncio.TimeoutError for network failures.
+        Raises RefusedURL/RefusedAddress for forbidden destinations, NoSlot when no connection
+        slot came free in time, aiohttp.ClientError or TimeoutError for network failures.
         """
-        assert self._session is not None
+        assert self._session is not None and self._slots is not None
         check_url(request.url, allow_private=self.allow_private)
         try:
-            try:
-                return await self._post(request, max_body)
-            except aiohttp.ServerDisconnectedError:
-                # Most likely a kept-alive connection the server had just closed: once more on
-                # a fresh one. (If the server did get the first, the receiver de-duplicates on
-                # webhook-id.)
-                return await self._post(request, max_body)
+            async with asyncio.timeout(self.slot_wait):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise NoSlot(f"no connection slot free within {self.slot_wait:g} s") from None
+        try:
+            async with asyncio.timeout(self.request_timeout):
+                try:
+                    return await self._post(request, max_body)
+                except aiohttp.ServerDisconnectedError:
+                    # Most likely a kept-alive connection the server had just closed: once more
+                    # on a fresh one. (If the server did get the first, the receiver
+                    # de-duplicates on webhook-id.)
+                    return await self._post(request, max_body)
         except aiohttp.ClientConnectorError as exc:
             if isinstance(exc.os_error, RefusedAddress):
                 raise exc.os_error from None
             raise
+        finally:
+            self._slots.release()
 
     async def _post(self, request: Request, max_body: int) -> Response:
         assert self._session is not None
@@ -197,7 +231,7 @@ class Client:
             request.url, data=request.body, headers=request.headers, allow_redirects=False
         ) as response:
             body = await response.content.read(max_body)
-            return Response(response.status, dict(response.headers), body)
+            return Response(response.status, CIMultiDictProxy(CIMultiDict(response.headers)), body)
 
 
 class ProcessClient:

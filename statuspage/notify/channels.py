@@ -10,13 +10,16 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import re
 import smtplib
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parseaddr
 
 import aiohttp
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
@@ -41,17 +44,66 @@ class Outcome:
     # Set when the failure says something about the subscriber, not just this message.
     gone: bool = False  # the endpoint answered 410: it no longer wants anything
     bounced: bool = False  # the mail server refused the address for good
+    ours: bool = False  # our own mail server refused us: operators must act, not subscribers
+
+
+Round = list[tuple[Delivery, Outcome]]
 
 
 class Channel:
     mode: str
 
-    def send(self, deliveries: list[Delivery]) -> list[Outcome]:
+    def send(self, deliveries: list[Delivery]) -> Iterator[Round]:
+        """Send, yielding outcomes as they become known (a message, or a round of concurrent
+        requests, at a time) so the engine records each before the next is sent. A consumer
+        that stops early closes the generator; what it did not get was not sent."""
         raise NotImplementedError
 
 
 def _ms(started: float) -> int:
     return int((time.monotonic() - started) * 1000)
+
+
+# Enhanced status codes (RFC 3463) that speak of the recipient's address or mailbox: bad
+# mailbox or address (5.1.x), mailbox disabled or full (5.2.1, 5.2.2). Every other permanent
+# refusal (relay denied 5.7.1, authentication, policy, our sender) is about us.
+RECIPIENT_CODES = re.compile(r"^5\.(1\.\d+|2\.[12])\b")
+ENHANCED_CODE = re.compile(r"^[245]\.\d{1,3}\.\d{1,3}\b")
+ABOUT_US = re.compile(r"relay|auth|policy|denied|spam|block|reputation|sender", re.IGNORECASE)
+
+
+def _text(reason: bytes | str) -> str:
+    return reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)
+
+
+def recipient_refused(code: int, reason: bytes | str) -> Outcome:
+    """A refusal at RCPT: the address's fault only when it says so."""
+    text = _text(reason)
+    if code < 500:
+        return Outcome(False, status_code=code, error=f"SMTP {code}: {text}")
+    enhanced = ENHANCED_CODE.match(text)
+    about_address = (
+        bool(RECIPIENT_CODES.match(text))
+        if enhanced
+        else code in (550, 551, 553) and not ABOUT_US.search(text)
+    )
+    if about_address:
+        return Outcome(
+            False, status_code=code, error=f"SMTP {code}: {text}", permanent=True, bounced=True
+        )
+    return refused_by_our_server("recipient", code, reason)
+
+
+def refused_by_our_server(stage: str, code: int, reason: bytes | str) -> Outcome:
+    """Our mail server refused our sender, the message, or relaying: nothing the subscriber
+    did. It is retried like an outage, and operators are told."""
+    return Outcome(
+        False,
+        status_code=code,
+        error=f"our mail server refused the {stage} (SMTP {code}: {_text(reason)}); "
+        "check the mail settings",
+        ours=True,
+    )
 
 
 class EmailChannel(Channel):
@@ -63,7 +115,7 @@ class EmailChannel(Channel):
 
     mode = Mode.EMAIL
 
-    def send(self, deliveries: list[Delivery]) -> list[Outcome]:
+    def send(self, deliveries: list[Delivery]) -> Iterator[Round]:
         emails = NoticeEmails()
         connection = get_connection(fail_silently=False)
         sender = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
@@ -75,49 +127,49 @@ class EmailChannel(Channel):
             else:
                 connection.send_messages([emails.compose(delivery)])
 
-        outcomes: list[Outcome] = []
-        reopened = False
         try:
             connection.open()
         except (OSError, smtplib.SMTPException) as exc:
-            return [Outcome(False, error=f"mail server unreachable: {exc}")] * len(deliveries)
+            yield [(d, Outcome(False, error=f"mail server unreachable: {exc}")) for d in deliveries]
+            return
+        reopened = False
         try:
-            for delivery in deliveries:
+            for index, delivery in enumerate(deliveries):
                 started = time.monotonic()
                 try:
                     send_one(delivery)
-                    outcomes.append(Outcome(True, _ms(started)))
+                    outcome = Outcome(True, _ms(started))
+                except SoftTimeLimitExceeded:
+                    raise
                 except smtplib.SMTPRecipientsRefused as exc:
                     code, reason = next(iter(exc.recipients.values()))
-                    outcomes.append(self._refused(code, reason, started, bounced=code >= 500))
-                except smtplib.SMTPResponseException as exc:
-                    outcomes.append(self._refused(exc.smtp_code, exc.smtp_error, started))
+                    outcome = replace(recipient_refused(code, reason), duration_ms=_ms(started))
+                except smtplib.SMTPSenderRefused as exc:
+                    outcome = refused_by_our_server("sender", exc.smtp_code, exc.smtp_error)
+                except smtplib.SMTPResponseException as exc:  # DATA refused, or another reply
+                    if exc.smtp_code >= 500:
+                        outcome = refused_by_our_server("message", exc.smtp_code, exc.smtp_error)
+                    else:
+                        error = f"SMTP {exc.smtp_code}: {_text(exc.smtp_error)}"
+                        outcome = Outcome(False, _ms(started), exc.smtp_code, error)
                 except (OSError, smtplib.SMTPException) as exc:
-                    outcomes.append(Outcome(False, _ms(started), error=f"SMTP: {exc}"))
-                    if not reopened:  # the connection dropped: one fresh try for the rest
-                        reopened = True
-                        connection.close()
-                        try:
-                            connection.open()
-                        except (OSError, smtplib.SMTPException):
-                            rest = len(deliveries) - len(outcomes)
-                            outcomes += [Outcome(False, error=f"SMTP: {exc}")] * rest
-                            break
+                    yield [(delivery, Outcome(False, _ms(started), error=f"SMTP: {exc}"))]
+                    if reopened:
+                        continue
+                    reopened = True  # the connection dropped: one fresh try for the rest
+                    connection.close()
+                    try:
+                        connection.open()
+                    except (OSError, smtplib.SMTPException):
+                        rest = deliveries[index + 1 :]
+                        yield [(d, Outcome(False, error=f"SMTP: {exc}")) for d in rest]
+                        return
+                    continue
+                except Exception as exc:  # a bad header, a template error: this message only
+                    outcome = Outcome(False, _ms(started), error=f"{type(exc).__name__}: {exc}")
+                yield [(delivery, outcome)]
         finally:
             connection.close()
-        return outcomes
-
-    @staticmethod
-    def _refused(code: int, reason: bytes | str, started: float, *, bounced: bool = False):
-        text = reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)
-        return Outcome(
-            False,
-            _ms(started),
-            status_code=code,
-            error=f"SMTP {code}: {text}",
-            permanent=code >= 500,
-            bounced=bounced,
-        )
 
 
 UNSUBSCRIBE_PLACEHOLDER = "__statuspage_unsubscribe_url__"
@@ -158,15 +210,20 @@ def signed_request(delivery: Delivery, now: datetime, bodies: WebhookBodies) -> 
 
 
 def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait, from a Retry-After of either form (delay-seconds or an HTTP date),
+    capped at a day; None (the ordinary backoff) for anything unparseable."""
+    value = (value or "").strip()
     if not value:
         return None
-    if value.strip().isdigit():
-        seconds = float(value.strip())
+    if value.isascii() and value.isdigit():
+        seconds = float(value)
     else:
         try:
             when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
+        if when.tzinfo is None:  # "-0000" and the asctime form: HTTP dates are in UTC
+            when = when.replace(tzinfo=UTC)
         seconds = (when - datetime.now(UTC)).total_seconds()
     return max(0.0, min(seconds, MAX_RETRY_AFTER))
 
@@ -190,40 +247,51 @@ def classify(response: outbound.Response, duration_ms: int) -> Outcome:
 
 
 class WebhookChannel(Channel):
-    """Concurrent signed POSTs through the guarded outbound client."""
+    """Concurrent signed POSTs through the guarded outbound client, in rounds of at most
+    WEBHOOK_CONCURRENCY requests: each round ends within the timeout (plus a bounded wait for
+    a connection slot), and its outcomes are recorded before the next begins."""
 
     mode = Mode.WEBHOOK
 
     def __init__(self) -> None:
         self.client = outbound.ProcessClient()
 
-    def send(self, deliveries: list[Delivery]) -> list[Outcome]:
-        now = datetime.now(UTC)
+    def send(self, deliveries: list[Delivery]) -> Iterator[Round]:
         bodies = WebhookBodies()
-        requests = [signed_request(d, now, bodies) for d in deliveries]
         timeout = settings.WEBHOOK_TIMEOUT_SECONDS
+        size = settings.WEBHOOK_CONCURRENCY
 
-        async def send_all(client: outbound.Client) -> list[Outcome]:
-            async def one(request: outbound.Request) -> Outcome:
-                started = time.monotonic()
-                try:
-                    response = await client.post(request)
-                except (outbound.RefusedAddress, outbound.RefusedURL) as exc:
-                    return Outcome(False, _ms(started), error=f"refused: {exc}", permanent=True)
-                except TimeoutError:
-                    return Outcome(False, _ms(started), error=f"timed out after {timeout:g} s")
-                except aiohttp.ClientError as exc:
-                    return Outcome(False, _ms(started), error=f"{type(exc).__name__}: {exc}")
+        async def one(client: outbound.Client, delivery: Delivery) -> Outcome:
+            started = time.monotonic()
+            try:
+                response = await client.post(signed_request(delivery, datetime.now(UTC), bodies))
                 return classify(response, _ms(started))
+            except (outbound.RefusedAddress, outbound.RefusedURL) as exc:
+                return Outcome(False, _ms(started), error=f"refused: {exc}", permanent=True)
+            except outbound.NoSlot as exc:
+                return Outcome(False, _ms(started), error=f"not sent: {exc}")
+            except TimeoutError:
+                return Outcome(False, _ms(started), error=f"timed out after {timeout:g} s")
+            except aiohttp.ClientError as exc:
+                return Outcome(False, _ms(started), error=f"{type(exc).__name__}: {exc}")
+            except SoftTimeLimitExceeded:
+                raise
+            except Exception as exc:  # one bad response or body is this delivery's failure
+                return Outcome(False, _ms(started), error=f"{type(exc).__name__}: {exc}")
 
-            return list(await asyncio.gather(*(one(r) for r in requests)))
+        for start in range(0, len(deliveries), size):
+            batch = deliveries[start : start + size]
 
-        return self.client.run(
-            send_all,
-            timeout=timeout,
-            allow_private=settings.ALLOW_PRIVATE_ADDRESSES,
-            concurrency=settings.WEBHOOK_CONCURRENCY,
-        )
+            async def send_round(client: outbound.Client, batch=batch) -> list[Outcome]:
+                return list(await asyncio.gather(*(one(client, d) for d in batch)))
+
+            outcomes = self.client.run(
+                send_round,
+                timeout=timeout,
+                allow_private=settings.ALLOW_PRIVATE_ADDRESSES,
+                concurrency=size,
+            )
+            yield list(zip(batch, outcomes, strict=True))
 
 
 CHANNELS: dict[str, Channel] = {

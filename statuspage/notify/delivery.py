@@ -1,14 +1,23 @@
 """The delivery engine: fan a notice out, claim deliveries, record outcomes, retry, sweep.
 
-The promise (DESIGN.md): every active subscriber whose components are affected receives every
-notice marked for delivery, at least once, within the retry window. How each step keeps it:
+The promise (DESIGN.md): every subscriber confirmed before a notice was written, whose
+components are affected, receives the notice (once per address or endpoint), at least once,
+within the retry window; with a worker up, within 90 seconds of the notice or of the worker
+coming back. How each step keeps it:
 - fan-out pages through subscribers and inserts deliveries with a unique constraint, moving a
   cursor in the same transaction, so it can be cut at any point and resumed without duplicates;
-- a delivery is claimed by one conditional UPDATE (due, unleased → leased); whoever updates the
-  row owns the attempt, so two workers never send the same attempt;
-- an outcome is written only by the lease holder; a worker that dies leaves a lease that
-  expires, and the sweeper hands the delivery out again;
-- retry waits live in `next_attempt_at`, never in Celery countdowns.
+- a delivery is claimed by one conditional UPDATE (due, unleased, under the attempt cap →
+  leased); whoever updates the row owns the attempt, so two workers never send the same attempt;
+- the lease is short and renewed while its batch is being sent, so a worker that dies frees its
+  deliveries within a lease, and a live one never loses them mid-send;
+- each outcome is written as soon as it is known, by the lease holder only, one message (or
+  one round of concurrent requests) at a time: a failure later in the batch loses nothing
+  already sent, and an exception while sending a message is that message's failure;
+- a batch stops taking new messages before the task's time limit and gives the rest back,
+  unattempted, to a fresh task;
+- retry waits live in `next_attempt_at`, never in Celery countdowns; the sweeper hands out what
+  is due and not already queued, and gives up deliveries whose attempts are used up (a delivery
+  whose worker keeps dying included).
 """
 
 from __future__ import annotations
@@ -16,13 +25,17 @@ from __future__ import annotations
 import logging
 import random
 import secrets
+import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
+from django.core.cache import cache
+from django.core.mail import mail_admins
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from statuspage.notify.channels import CHANNELS, Outcome
@@ -59,6 +72,26 @@ SEND_BATCH = {Mode.EMAIL: 200, Mode.WEBHOOK: 500}
 SWEEP_LIMIT = 50_000
 # A notice not fanned out this long after it was written lost its message (or Redis was down).
 FAN_OUT_GRACE = timedelta(seconds=30)
+# A due delivery handed out this long ago and still not attempted lost its message (or its
+# claim failed): it is handed out again. A copy that was only waiting in a long queue claims
+# nothing when it finally runs.
+REDISPATCH_AFTER = timedelta(seconds=60)
+# While a batch is being sent its lease is extended this often (or every third of a lease).
+RENEW_EVERY = 5.0
+# Recording an outcome survives a dropped database connection: reconnect and try again.
+RECORD_TRIES = 4
+RECORD_RETRY_WAIT = 1.0
+
+
+def lease_length() -> timedelta:
+    return timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
+
+
+def send_budget() -> float:
+    """Seconds a batch may spend sending: it stops taking new messages after this, so that
+    the longest single send still ends before Celery's soft time limit."""
+    longest = max(settings.EMAIL_TIMEOUT, settings.WEBHOOK_TIMEOUT_SECONDS) * 2
+    return max(1.0, settings.CELERY_TASK_SOFT_TIME_LIMIT - longest)
 
 
 def retry_delay(attempts: int, retry_after: float | None = None) -> timedelta | None:
@@ -118,28 +151,58 @@ def fan_out(notice_id: int, enqueue) -> int:
 
 
 def _hand_out(rows: Iterable[tuple[int, str]], enqueue) -> int:
+    """Enqueue the rows in batches per channel, stamping them as queued."""
     by_mode: dict[str, list[int]] = defaultdict(list)
     for pk, mode in rows:
         by_mode[mode].append(pk)
     for mode, ids in by_mode.items():
         for chunk in chunks(ids, SEND_BATCH[mode]):
+            Delivery.objects.filter(pk__in=chunk).update(dispatched_at=timezone.now())
             enqueue(mode, chunk)
     return sum(len(ids) for ids in by_mode.values())
 
 
-def claim(ids: list[int], now: datetime) -> tuple[str, list[Delivery]]:
-    """Lease the due, unleased deliveries among `ids` to the caller, in one UPDATE."""
-    token = secrets.token_hex(12)
-    Delivery.objects.filter(
-        Q(lease_until__isnull=True) | Q(lease_until__lt=now),
-        pk__in=ids,
-        status__in=(DeliveryStatus.PENDING, DeliveryStatus.FAILED),
-        next_attempt_at__lte=now,
-    ).update(
-        lease_token=token,
-        lease_until=now + timedelta(seconds=settings.DELIVERY_LEASE_SECONDS),
-        attempts=F("attempts") + 1,
+def available(now: datetime) -> Q:
+    """Waiting for an attempt: not finished, and not leased (or the lease has run out)."""
+    return Q(status__in=(DeliveryStatus.PENDING, DeliveryStatus.FAILED)) & (
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now)
     )
+
+
+def give_up_exhausted(rows, now: datetime) -> int:
+    """Deliveries that used up their attempts without an outcome (their workers died mid-send,
+    or their outcome could not be written) end as dead, with the reason shown."""
+    return rows.filter(available(now), attempts__gte=MAX_ATTEMPTS).update(
+        status=DeliveryStatus.DEAD,
+        lease_token="",
+        lease_until=None,
+        last_error=f"gave up: {MAX_ATTEMPTS} attempts ended without an outcome (worker lost)",
+    )
+
+
+def claim(ids: list[int], now: datetime) -> tuple[str, list[Delivery]]:
+    """Lease the due, unleased deliveries among `ids` to the caller, in one UPDATE.
+
+    Never takes a delivery that has used up its attempts (those are given up here), nor one
+    whose subscriber has an earlier notice still waiting for its first attempt: notices reach
+    a subscriber in the order they were written. (The later one is handed out again by the
+    sweeper; retries of an earlier notice that failed do not hold later ones back.)
+    """
+    give_up_exhausted(Delivery.objects.filter(pk__in=ids), now)
+    token = secrets.token_hex(12)
+    earlier_unattempted = Delivery.objects.filter(
+        subscriber_id=OuterRef("subscriber_id"),
+        notice_id__lt=OuterRef("notice_id"),
+        status=DeliveryStatus.PENDING,
+        attempts=0,
+    )
+    Delivery.objects.filter(
+        available(now),
+        ~Exists(earlier_unattempted),
+        pk__in=ids,
+        attempts__lt=MAX_ATTEMPTS,
+        next_attempt_at__lte=now,
+    ).update(lease_token=token, lease_until=now + lease_length(), attempts=F("attempts") + 1)
     claimed = list(
         Delivery.objects.filter(pk__in=ids, lease_token=token).select_related("subscriber")
     )
@@ -150,39 +213,129 @@ def claim(ids: list[int], now: datetime) -> tuple[str, list[Delivery]]:
     return token, claimed
 
 
-def deliver(ids: list[int]) -> int:
-    """Attempt the given deliveries (those still due and unleased). Returns how many were sent."""
-    now = timezone.now()
-    token, claimed = claim(ids, now)
+class Lease:
+    """The caller's hold on the deliveries it claimed, renewed while they are being sent."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.renewed = time.monotonic()
+
+    def renew(self) -> None:
+        if time.monotonic() - self.renewed < min(RENEW_EVERY, settings.DELIVERY_LEASE_SECONDS / 3):
+            return
+        _with_reconnect(
+            lambda: Delivery.objects.filter(lease_token=self.token).update(
+                lease_until=timezone.now() + lease_length()
+            )
+        )
+        self.renewed = time.monotonic()
+
+    def give_back(self, unsent: list[Delivery]) -> list[tuple[int, str]]:
+        """Unsent deliveries return to the queue as they were: the attempt is not counted."""
+        pks = [d.pk for d in unsent]
+        rows = Delivery.objects.filter(pk__in=pks, lease_token=self.token)
+        returned = list(rows.values_list("pk", "mode"))
+        rows.update(lease_token="", lease_until=None, attempts=F("attempts") - 1)
+        return returned
+
+
+def deliver(ids: list[int], enqueue_send: Callable[[str, list[int]], None] | None = None) -> int:
+    """Attempt the given deliveries (those still due and unleased). Returns how many were sent.
+
+    Outcomes are written as they happen. Deliveries left unsent when the time budget runs out
+    (or Celery's soft time limit strikes) are given back unattempted and, with `enqueue_send`,
+    handed to a fresh task at once.
+    """
+    started = time.monotonic()
+    token, claimed = claim(ids, timezone.now())
     if not claimed:
         return 0
+    lease = Lease(token)
     sendable = [d for d in claimed if d.subscriber.state == SubscriberState.ACTIVE]
     inactive = [d for d in claimed if d.subscriber.state != SubscriberState.ACTIVE]
     if inactive:
         _record(
             token,
-            inactive,
-            [
-                Outcome(False, error=f"subscriber {d.subscriber.state}", permanent=True)
-                for d in inactive
-            ],
-        )
+            [(d, Outcome(False, error=f"subscriber {d.subscriber.state}", permanent=True))
+             for d in inactive],
+        )  # fmt: skip
     by_mode: dict[str, list[Delivery]] = defaultdict(list)
     for delivery in sendable:
         by_mode[delivery.mode].append(delivery)
+    unsent = {d.pk: d for d in sendable}
     delivered = 0
-    for mode, batch in by_mode.items():
-        outcomes = CHANNELS[mode].send(batch)
-        _record(token, batch, outcomes)
-        delivered += sum(o.ok for o in outcomes)
+    budget = send_budget()
+    try:
+        for mode, batch in by_mode.items():
+            rounds = CHANNELS[mode].send(batch)
+            try:
+                for results in rounds:
+                    _record(token, results)
+                    tell_operators([o for _, o in results if o.ours])
+                    for sent, outcome in results:
+                        unsent.pop(sent.pk, None)
+                        delivered += outcome.ok
+                    if time.monotonic() - started > budget:
+                        break
+                    lease.renew()
+            finally:
+                rounds.close()
+            if time.monotonic() - started > budget:
+                break
+    except SoftTimeLimitExceeded:
+        log.warning("a batch of %s deliveries was cut by the time limit", len(claimed))
+    if unsent:
+        returned = _with_reconnect(lambda: lease.give_back(list(unsent.values())))
+        if enqueue_send is not None:
+            _hand_out(returned, enqueue_send)
     return delivered
 
 
-@transaction.atomic  # one commit per batch, not one per row
-def _record(token: str, deliveries: list[Delivery], outcomes: list[Outcome]) -> None:
+def tell_operators(refusals: list[Outcome]) -> None:
+    """Our own mail server refusing us is for operators to fix: an error in the log (and a
+    mail to ADMINS, if any) once an hour, not once per message. Each delivery shows it too."""
+    if not refusals:
+        return
+    try:
+        first = cache.add("notify:operators-told:mail-refused", 1, timeout=3600)
+    except Exception:  # Redis down: say it again rather than never
+        first = True
+    if first:
+        log.error("notifications are not going out: %s", refusals[0].error)
+        mail_admins("Notifications are not going out", refusals[0].error, fail_silently=True)
+
+
+def _with_reconnect(write: Callable[[], object]):
+    """Run a write; if the database connection dropped (a restart, a terminated backend),
+    reconnect and run it again, a few times, rather than leave rows leased until expiry."""
+    for attempt in range(1, RECORD_TRIES + 1):
+        try:
+            return write()
+        except (OperationalError, InterfaceError) as exc:
+            if attempt == RECORD_TRIES or connection.in_atomic_block:
+                raise
+            log.warning("database write failed (%s); reconnecting, try %s", exc, attempt + 1)
+            connection.close()
+            time.sleep(RECORD_RETRY_WAIT * attempt)
+    raise AssertionError("unreachable")
+
+
+def _record(token: str, results: list[tuple[Delivery, Outcome]]) -> None:
+    _with_reconnect(lambda: _write_outcomes(token, results))
+
+
+@transaction.atomic  # one commit per message, or per round of concurrent requests
+def _write_outcomes(token: str, results: list[tuple[Delivery, Outcome]]) -> None:
     """Write what happened. Only the lease holder writes; a lost lease means someone else
-    owns the delivery now, and their outcome wins."""
+    owns the delivery now, and their outcome wins. A delivery deleted meanwhile (its subscriber
+    was deleted) is skipped; the locks keep it from being deleted while this writes."""
     now = timezone.now()
+    existing = set(
+        Delivery.objects.select_for_update()
+        .filter(pk__in=[d.pk for d, _ in results])
+        .values_list("pk", flat=True)
+    )
+    results = [(d, o) for d, o in results if d.pk in existing]
     Attempt.objects.bulk_create(
         Attempt(
             delivery=d,
@@ -192,10 +345,10 @@ def _record(token: str, deliveries: list[Delivery], outcomes: list[Outcome]) -> 
             error=o.error[:2000],
             ok=o.ok,
         )
-        for d, o in zip(deliveries, outcomes, strict=True)
+        for d, o in results
     )
-    ours = Delivery.objects.filter(pk__in=[d.pk for d in deliveries], lease_token=token)
-    done = [d.pk for d, o in zip(deliveries, outcomes, strict=True) if o.ok]
+    ours = Delivery.objects.filter(pk__in=[d.pk for d, _ in results], lease_token=token)
+    done = [d.pk for d, o in results if o.ok]
     if done:
         ours.filter(pk__in=done).update(
             status=DeliveryStatus.DELIVERED,
@@ -204,7 +357,7 @@ def _record(token: str, deliveries: list[Delivery], outcomes: list[Outcome]) -> 
             lease_token="",
             lease_until=None,
         )
-    for delivery, outcome in zip(deliveries, outcomes, strict=True):
+    for delivery, outcome in results:
         if outcome.ok:
             continue
         delay = None if outcome.permanent else retry_delay(delivery.attempts, outcome.retry_after)
@@ -263,19 +416,21 @@ def stop(subscriber: Subscriber, state: str, reason: str) -> None:
 
 
 def due_deliveries(now: datetime) -> list[tuple[int, str]]:
-    """Deliveries the sweeper should hand out again.
+    """Deliveries the sweeper should hand out: due, unleased, and not already in the queue.
 
-    A retry is due at its `next_attempt_at`. A first attempt was handed out by its fan-out, so
-    it is only picked up once it has waited a whole lease (its message was lost, or a worker
-    died holding it); that keeps a long queue during a big fan-out from being doubled.
+    A delivery counts as queued when it was handed out after it last became available (its
+    retry time came, or its lease ran out) and less than REDISPATCH_AFTER ago; so a retry
+    waiting in a long queue is not enqueued again at every sweep, and one whose message was
+    lost, or whose claim failed, is handed out again within REDISPATCH_AFTER.
     """
-    grace = timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
+    not_queued = (
+        Q(dispatched_at__isnull=True)
+        | Q(dispatched_at__lt=F("next_attempt_at"))
+        | Q(lease_until__isnull=False, dispatched_at__lt=F("lease_until"))
+        | Q(dispatched_at__lt=now - REDISPATCH_AFTER)
+    )
     return list(
-        Delivery.objects.filter(
-            Q(lease_until__isnull=True) | Q(lease_until__lt=now),
-            Q(status=DeliveryStatus.FAILED, next_attempt_at__lte=now)
-            | Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now - grace),
-        )
+        Delivery.objects.filter(available(now), not_queued, next_attempt_at__lte=now)
         .order_by("next_attempt_at")
         .values_list("pk", "mode")[:SWEEP_LIMIT]
     )
@@ -285,16 +440,15 @@ def sweep(enqueue_fan_out, enqueue_send, now: datetime | None = None) -> dict[st
     """Finish whatever a lost message, a stopped Redis or a killed worker left behind."""
     now = now or timezone.now()
     notices = list(
-        Notice.objects.filter(
-            fanned_out_at__isnull=True, created_at__lte=now - timedelta(seconds=30)
-        )
+        Notice.objects.filter(fanned_out_at__isnull=True, created_at__lte=now - FAN_OUT_GRACE)
         .order_by("created_at")
         .values_list("pk", flat=True)
     )
     for notice_id in notices:
         enqueue_fan_out(notice_id)
+    given_up = give_up_exhausted(Delivery.objects.all(), now)
     handed = _hand_out(due_deliveries(now), enqueue_send)
-    return {"notices": len(notices), "deliveries": handed}
+    return {"notices": len(notices), "deliveries": handed, "given_up": given_up}
 
 
 def replay(ids: list[int], enqueue_send) -> int:

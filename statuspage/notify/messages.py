@@ -69,7 +69,11 @@ class NoticeEmails:
     def _render_now(self, notice: Notice) -> Rendered:
         incident = notice.payload["incident"]
         zone = ZoneInfo(self._page.time_zone)
-        latest = incident["incident_updates"][0] if incident["incident_updates"] else None
+        # The update this notice announces, not the latest by display time (an update may be
+        # back-dated); notices without one (reminders, postmortems) show the latest.
+        updates = incident["incident_updates"]
+        announced = [u for u in updates if notice.update_id and u["id"] == notice.update_id]
+        latest = announced[0] if announced else (updates[0] if updates else None)
         names = {
             c.pk: c.display_name
             for c in Component.objects.filter(pk__in=notice.component_ids).select_related("group")

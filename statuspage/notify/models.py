@@ -182,9 +182,21 @@ class Notice(models.Model):
         return (Mode.EMAIL, Mode.WEBHOOK)
 
     def audience(self) -> SubscriberQuerySet:
-        return Subscriber.objects.interested_in(self.component_ids, self.incident_id).filter(
-            mode__in=self.modes
+        """Who receives this notice: interested subscribers confirmed before it was written
+        (those without a confirmation time were made active directly, by an operator or an
+        import), one per address or endpoint: following the page covers following the
+        incident too."""
+        interested = Subscriber.objects.interested_in(self.component_ids, self.incident_id).filter(
+            Q(confirmed_at__isnull=True) | Q(confirmed_at__lte=self.created_at),
+            mode__in=self.modes,
         )
+        also_follows_the_page = interested.filter(
+            incident__isnull=True,
+            mode=OuterRef("mode"),
+            email=OuterRef("email"),
+            endpoint=OuterRef("endpoint"),
+        )
+        return interested.exclude(Q(incident__isnull=False) & Exists(also_follows_the_page))
 
 
 class DeliveryStatus(models.TextChoices):
@@ -208,6 +220,8 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField(default=timezone.now)
     lease_token = models.CharField(max_length=32, blank=True, default="")
     lease_until = models.DateTimeField(null=True, blank=True)
+    # When it was last put in a queue: the sweeper does not queue it again while it waits there.
+    dispatched_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)

@@ -46,7 +46,6 @@ def _send_confirmation_on_commit(subscriber: Subscriber, *, already_active: bool
     transaction.on_commit(lambda: enqueue(task, subscriber.pk))
 
 
-@transaction.atomic
 def subscribe(
     *,
     email: str,
@@ -60,11 +59,33 @@ def subscribe(
     about the subscriber (whoever asks has not proved they own the address, so the components
     and language stay as they are): an active subscriber is sent a reminder of their manage
     link, an unconfirmed one a fresh confirmation, a former one a new confirmation. Returns the
-    subscriber."""
-    email = normalise_email(email)
-    mode = Mode.WEBHOOK if endpoint else Mode.EMAIL
+    subscriber.
+
+    The endpoint's DNS is checked before the transaction opens: no network inside it."""
     if endpoint:
         check_endpoint(endpoint)
+    with transaction.atomic():
+        return _subscribe(
+            email=email,
+            endpoint=endpoint,
+            components=components,
+            language=language,
+            incident=incident,
+            skip_confirmation=skip_confirmation,
+        )
+
+
+def _subscribe(
+    *,
+    email: str,
+    endpoint: str,
+    components: Iterable[Component],
+    language: str | None,
+    incident: Incident | None,
+    skip_confirmation: bool,
+) -> Subscriber:
+    email = normalise_email(email)
+    mode = Mode.WEBHOOK if endpoint else Mode.EMAIL
     if incident is not None and incident.is_closed:
         raise ValidationError({"incident": _("This incident is over; there is nothing to follow.")})
     language = language or settings.LANGUAGE_CODE

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import transaction
 from django.utils import timezone
 
 from statuspage.celery import enqueue
@@ -24,12 +23,12 @@ def fan_out(notice_id: int) -> int:
 
 @shared_task
 def deliver_emails(delivery_ids: list[int]) -> int:
-    return delivery.deliver(delivery_ids)
+    return delivery.deliver(delivery_ids, enqueue_send)
 
 
 @shared_task
 def deliver_webhooks(delivery_ids: list[int]) -> int:
-    return delivery.deliver(delivery_ids)
+    return delivery.deliver(delivery_ids, enqueue_send)
 
 
 @shared_task
@@ -64,11 +63,15 @@ def send_already_subscribed(subscriber_id: str) -> None:
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=5, retry_backoff_max=300, max_retries=8)
 def tell_owner(subscriber_id: str) -> None:
-    """Email a quarantined webhook's owner, once."""
-    with transaction.atomic():
-        claimed = Subscriber.objects.filter(
-            pk=subscriber_id, state=SubscriberState.QUARANTINED, owner_notified_at__isnull=True
-        ).update(owner_notified_at=timezone.now())
-        if claimed:
-            subscriber = Subscriber.objects.get(pk=subscriber_id)
-            messages.quarantine_email(subscriber).send(fail_silently=False)
+    """Email a quarantined webhook's owner, once: the claim commits before the email is sent
+    (no network inside a transaction); if sending fails, the claim is undone for a retry."""
+    claimed = Subscriber.objects.filter(
+        pk=subscriber_id, state=SubscriberState.QUARANTINED, owner_notified_at__isnull=True
+    ).update(owner_notified_at=timezone.now())
+    if not claimed:
+        return
+    try:
+        messages.quarantine_email(Subscriber.objects.get(pk=subscriber_id)).send()
+    except Exception:
+        Subscriber.objects.filter(pk=subscriber_id).update(owner_notified_at=None)
+        raise

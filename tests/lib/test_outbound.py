@@ -163,3 +163,34 @@ def test_redirects_are_returned_not_followed():
         server.shutdown()
     assert response.status == 302
     assert hits == ["/hook"]
+
+
+def test_the_timeout_covers_the_request_not_its_wait_for_a_connection_slot(receiver):
+    """Two slots, four requests of 0.7 s each and a 1 s timeout: the last two wait 0.7 s for a
+    slot, and are still not cut, because their own time starts when they get one."""
+    import asyncio
+
+    async def four() -> list[int]:
+        async with outbound.Client(timeout=1, allow_private=True, concurrency=2) as client:
+            requests = [
+                outbound.Request(receiver.url(f"/sleep?ms=700&n={n}"), b"{}", {}) for n in range(4)
+            ]
+            return [r.status for r in await asyncio.gather(*(client.post(r) for r in requests))]
+
+    assert asyncio.run(four()) == [204] * 4
+
+
+def test_a_request_that_gets_no_slot_in_time_is_not_started(receiver):
+    import asyncio
+
+    async def crowded() -> list:
+        async with outbound.Client(
+            timeout=2, allow_private=True, concurrency=1, slot_wait=0.2
+        ) as client:
+            requests = [outbound.Request(receiver.url("/sleep?ms=700"), b"{}", {})] * 2
+            return await asyncio.gather(*(client.post(r) for r in requests), return_exceptions=True)
+
+    first, second = asyncio.run(crowded())
+    assert first.status == 204
+    assert isinstance(second, outbound.NoSlot)
+    assert len(receiver.received) == 1

@@ -161,3 +161,25 @@ def test_other_email_backends_get_ordinary_messages(components, email_subscriber
     assert message.subject == "[Status] Investigating: Disbursement failing"
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert Delivery.objects.get().status == "delivered"
+
+
+def test_the_email_shows_the_update_it_announces_even_when_back_dated(
+    components, email_subscriber, mailbox
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    email_subscriber("ana@example.com")
+    incident = open_outage(components)
+    send_all()
+    services.post_update(
+        incident,
+        status="identified",
+        body="We found a stuck queue.",
+        display_at=timezone.now() - timedelta(hours=1),  # shown before the first update
+    )
+    send_all()
+    [_, second] = mailbox.wait_for(2)
+    text = second.get_body(("plain",)).get_content()
+    assert "We found a stuck queue." in text

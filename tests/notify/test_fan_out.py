@@ -142,3 +142,27 @@ def test_no_component_notices_are_written_without_webhook_subscribers(components
     email_subscriber("mail@example.com")
     services.set_component_status(components["app"], "degraded_performance")
     assert not Notice.objects.filter(kind="component_update").exists()
+
+
+def test_following_the_page_and_an_incident_brings_each_notice_once(
+    components, email_subscriber, webhook_subscriber
+):
+    incident = open_outage(components)
+    page_wide = email_subscriber("ana@example.com")
+    email_subscriber("ana@example.com", incident=incident)
+    only_the_incident = email_subscriber("bo@example.com", incident=incident)
+    services.post_update(incident, status="identified", body="Found it.")
+    fan_out(Notice.objects.filter(incident=incident).latest("created_at"))
+    assert sorted(Delivery.objects.values_list("subscriber_id", flat=True)) == sorted(
+        [page_wide.pk, only_the_incident.pk]
+    )
+
+
+def test_only_subscribers_confirmed_before_the_notice_was_written_receive_it(
+    components, email_subscriber
+):
+    before = email_subscriber("before@example.com")
+    open_outage(components)
+    email_subscriber("after@example.com")  # confirmed after the update was posted
+    fan_out(Notice.objects.get())
+    assert list(Delivery.objects.values_list("subscriber_id", flat=True)) == [before.pk]
