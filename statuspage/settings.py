@@ -232,7 +232,9 @@ PAGE_CDN_MAX_AGE = env_int("PAGE_CDN_MAX_AGE", 30, minimum=0)
 
 CORS_URLS_REGEX = r"^/api/v2/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
-CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
+# POST and DELETE: Statuspage's se-v2.js subscribes and unsubscribes from the lender's own site
+# (/api/v2/subscribers.json); every other /api/v2 path answers those with 405.
+CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS", "POST", "DELETE")
 CORS_ALLOW_CREDENTIALS = False
 
 LOGGING = {
