@@ -246,6 +246,24 @@ def classify(response: outbound.Response, duration_ms: int) -> Outcome:
     return Outcome(False, duration_ms, code, f"HTTP {code}", retry_after=retry_after)
 
 
+def rounds_of(deliveries: list[Delivery], size: int) -> Iterator[list[Delivery]]:
+    """Split deliveries (oldest notice first) into rounds of at most `size` concurrent requests
+    in which no subscriber appears twice, so each subscriber's notices arrive in order."""
+    waiting = deliveries
+    while waiting:
+        round_: list[Delivery] = []
+        in_round: set[int] = set()
+        later: list[Delivery] = []
+        for delivery in waiting:
+            if len(round_) < size and delivery.subscriber_id not in in_round:
+                round_.append(delivery)
+                in_round.add(delivery.subscriber_id)
+            else:
+                later.append(delivery)
+        yield round_
+        waiting = later
+
+
 class WebhookChannel(Channel):
     """Concurrent signed POSTs through the guarded outbound client, in rounds of at most
     WEBHOOK_CONCURRENCY requests: each round ends within the timeout (plus a bounded wait for
@@ -279,8 +297,7 @@ class WebhookChannel(Channel):
             except Exception as exc:  # one bad response or body is this delivery's failure
                 return Outcome(False, _ms(started), error=f"{type(exc).__name__}: {exc}")
 
-        for start in range(0, len(deliveries), size):
-            batch = deliveries[start : start + size]
+        for batch in rounds_of(deliveries, size):
 
             async def send_round(client: outbound.Client, batch=batch) -> list[Outcome]:
                 return list(await asyncio.gather(*(one(client, d) for d in batch)))

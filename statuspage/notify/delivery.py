@@ -184,9 +184,11 @@ def claim(ids: list[int], now: datetime) -> tuple[str, list[Delivery]]:
     """Lease the due, unleased deliveries among `ids` to the caller, in one UPDATE.
 
     Never takes a delivery that has used up its attempts (those are given up here), nor one
-    whose subscriber has an earlier notice still waiting for its first attempt: notices reach
-    a subscriber in the order they were written. (The later one is handed out again by the
-    sweeper; retries of an earlier notice that failed do not hold later ones back.)
+    whose subscriber has an earlier notice still waiting for its first attempt in another
+    batch: notices reach a subscriber in the order they were written. (The later one is handed
+    out again by the sweeper; retries of an earlier notice that failed do not hold later ones
+    back.) Within a batch the claimed deliveries come oldest notice first, and channels keep
+    that order for each subscriber.
     """
     give_up_exhausted(Delivery.objects.filter(pk__in=ids), now)
     token = secrets.token_hex(12)
@@ -195,7 +197,7 @@ def claim(ids: list[int], now: datetime) -> tuple[str, list[Delivery]]:
         notice_id__lt=OuterRef("notice_id"),
         status=DeliveryStatus.PENDING,
         attempts=0,
-    )
+    ).exclude(pk__in=ids)  # an earlier one in this very batch is sent first (see below)
     Delivery.objects.filter(
         available(now),
         ~Exists(earlier_unattempted),
@@ -204,7 +206,9 @@ def claim(ids: list[int], now: datetime) -> tuple[str, list[Delivery]]:
         next_attempt_at__lte=now,
     ).update(lease_token=token, lease_until=now + lease_length(), attempts=F("attempts") + 1)
     claimed = list(
-        Delivery.objects.filter(pk__in=ids, lease_token=token).select_related("subscriber")
+        Delivery.objects.filter(pk__in=ids, lease_token=token)
+        .select_related("subscriber")
+        .order_by("notice_id", "pk")  # oldest notice first: channels send in this order
     )
     # A batch is mostly one notice: load each payload once, not once per row.
     notices = Notice.objects.in_bulk({d.notice_id for d in claimed})

@@ -246,6 +246,30 @@ def test_a_subscriber_gets_notices_in_the_order_they_were_written(
     ]
 
 
+def test_notices_in_one_batch_go_out_at_once_oldest_first(outage, email_subscriber, mailbox):
+    ana = email_subscriber("ana@example.com")
+    incident = outage()
+    services.post_update(incident, status="identified", body="Found it.")
+    fan_out_all()
+    first, second = Delivery.objects.filter(subscriber=ana).order_by("notice_id")
+    assert delivery.deliver([second.pk, first.pk]) == 2  # neither waits for the sweeper
+    assert [m["Subject"].split(": ")[0].split("] ")[1] for m in mailbox.messages] == [
+        "Investigating",
+        "Identified",
+    ]
+
+
+def test_a_webhook_round_never_sends_one_subscriber_two_notices_at_once(components):
+    from statuspage.notify.channels import rounds_of
+
+    def row(subscriber: int, notice: int) -> Delivery:
+        return Delivery(subscriber_id=subscriber, notice_id=notice)
+
+    batch = [row(1, 1), row(2, 1), row(1, 2), row(3, 1), row(1, 3), row(2, 2)]
+    rounds = [[(d.subscriber_id, d.notice_id) for d in r] for r in rounds_of(batch, 3)]
+    assert rounds == [[(1, 1), (2, 1), (3, 1)], [(1, 2), (2, 2)], [(1, 3)]]
+
+
 # 5 and 14: the database changes under a batch.
 
 
@@ -269,26 +293,43 @@ def test_a_subscriber_deleted_mid_send_is_skipped_and_the_rest_recorded(
     assert Attempt.objects.count() == 2
 
 
+def take_the_database_away_for_a_moment(worker_pid: int | None, done: threading.Event) -> None:
+    """The worker's database goes away as the message is being sent: on PostgreSQL its
+    connection is terminated (as a restart does); on SQLite another process locks the file for
+    a second (the only outage a file database has)."""
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        params = {**connection.get_connection_params(), "autocommit": True}
+        params.pop("cursor_factory", None)
+        with psycopg.connect(**params) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", [worker_pid])
+        done.set()
+        return
+    other = sqlite3.connect(connection.settings_dict["NAME"], check_same_thread=False)
+    other.execute("BEGIN EXCLUSIVE")
+    done.set()
+    threading.Timer(1.0, lambda: (other.rollback(), other.close())).start()
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_recording_survives_the_database_going_away_for_a_moment(
     outage, email_subscriber, mailbox, monkeypatch
 ):
-    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "timeout", 0.3)
+    if connection.vendor == "sqlite":
+        monkeypatch.setitem(connection.settings_dict["OPTIONS"], "timeout", 0.3)
+        connection.close()
     monkeypatch.setattr(delivery, "RECORD_RETRY_WAIT", 0.5)
-    connection.close()
     ana = email_subscriber("ana@example.com")
-    locked = threading.Event()
-
-    def lock_the_database_for_a_while(message) -> None:
-        other = sqlite3.connect(connection.settings_dict["NAME"], check_same_thread=False)
-        other.execute("BEGIN EXCLUSIVE")
-        locked.set()
-        threading.Timer(1.0, lambda: (other.rollback(), other.close())).start()
-
-    mailbox.on_message = lock_the_database_for_a_while
+    gone = threading.Event()
+    connection.ensure_connection()  # the one deliver() below records on
+    worker_pid = (
+        connection.connection.info.backend_pid if connection.vendor == "postgresql" else None
+    )
+    mailbox.on_message = lambda message: take_the_database_away_for_a_moment(worker_pid, gone)
     outage()
     assert delivery.deliver(fan_out_all()) == 1
-    assert locked.is_set()
+    assert gone.is_set()
     recorded = of(ana)
     assert recorded.status == "delivered" and recorded.lease_token == ""
     assert len(mailbox.messages) == 1
