@@ -23,6 +23,7 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from icalendar import Calendar, Event
@@ -166,8 +167,9 @@ def maintenance_calendar(request: HttpRequest) -> HttpResponse:
     for maintenance in maintenances:
         calendar.add_component(maintenance_event(maintenance, host))
     response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
-    response.modified = page.updated_at.timestamp()
-    response.fresh_until = next_midnight(page.zone)  # "recent" moves with the calendar day
+    response["Last-Modified"] = http_date(page.updated_at.timestamp())
+    # "Recent" moves with the calendar day.
+    response["Expires"] = http_date(next_midnight(page.zone))
     return response
 
 

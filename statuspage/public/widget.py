@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, re_path
 from django.utils import translation
+from django.utils.http import http_date
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -166,7 +167,7 @@ def _badge(request: HttpRequest, badge: Badge) -> HttpResponse:
     response = TemplateResponse(
         request, "public/badge.svg", {"badge": badge}, content_type="image/svg+xml; charset=utf-8"
     )
-    response.modified = Page.get().updated_at.timestamp()
+    response["Last-Modified"] = http_date(Page.get().updated_at.timestamp())
     return response
 
 
