@@ -53,10 +53,9 @@ def page_rows(components: list[Component]) -> list[Row]:
     rows: dict[str, Row] = {}
     singles: list[Row] = []
     for component in components:
-        if component.group_id:
-            row = rows.setdefault(
-                component.group_id, Row(position=component.group.position, group=component.group)
-            )
+        group = component.group
+        if group is not None:
+            row = rows.setdefault(group.pk, Row(position=group.position, group=group))
             row.components.append(component)
         else:
             singles.append(Row(position=component.position, components=[component]))

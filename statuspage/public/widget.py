@@ -15,6 +15,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -90,13 +91,16 @@ def widget_json(request: HttpRequest, language: str | None = None) -> HttpRespon
 @require_safe
 @cached(per_language=False)
 def widget_script(request: HttpRequest) -> HttpResponse:
-    source = Path(finders.find(WIDGET_SCRIPT)).read_bytes()
+    found = finders.find(WIDGET_SCRIPT)
+    if not isinstance(found, str):
+        raise ImproperlyConfigured(f"The static file {WIDGET_SCRIPT} is missing.")
+    source = Path(found).read_bytes()
     return HttpResponse(source, content_type="text/javascript; charset=utf-8")
 
 
 # Badges --------------------------------------------------------------------------------------
 
-COLOURS = {
+COLOURS: dict[str, str] = {
     ComponentStatus.OPERATIONAL: "#1a7f37",
     ComponentStatus.DEGRADED_PERFORMANCE: "#8a5a00",
     ComponentStatus.PARTIAL_OUTAGE: "#b54708",
