@@ -19,13 +19,7 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 
-from statuspage.readpath.cache import (
-    CacheAnswer,
-    CachedResponse,
-    cache_key,
-    page_key,
-    responses,
-)
+from statuspage.readpath.cache import CacheAnswer, CachedResponse, cache_key, page_key, responses
 from statuspage.status import pageversion
 
 ROUTES = 4096
