@@ -115,9 +115,10 @@ def resolve_public(url: str, *, allow_private: bool) -> None:
         infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise RefusedURL(f"{parts.hostname} does not resolve") from exc
-    for info in infos:
-        if not is_public(info[4][0]):
-            raise RefusedURL(f"{parts.hostname} resolves to {info[4][0]}, which is not public")
+    for *_, sockaddr in infos:
+        address = str(sockaddr[0])  # an IP address for TCP; the stubs allow AF_PACKET's int
+        if not is_public(address):
+            raise RefusedURL(f"{parts.hostname} resolves to {address}, which is not public")
 
 
 def _guarded_socket_factory(allow_private: bool):

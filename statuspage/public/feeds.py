@@ -23,6 +23,7 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from icalendar import Calendar, Event
@@ -53,6 +54,14 @@ class History:
     names: dict[str, str]
 
 
+@dataclass(frozen=True)
+class Entry:
+    """An incident as a feed item, with its updates rendered in the page's time zone."""
+
+    incident: Incident
+    updates_html: str
+
+
 class HistoryFeed(Feed):
     def get_object(self, request: HttpRequest, *args, **kwargs) -> History:
         names = {c.pk: c.display_name for c in Component.objects.select_related("group")}
@@ -72,26 +81,33 @@ class HistoryFeed(Feed):
     def author_name(self, history: History) -> str:
         return str(history.page.name)
 
-    def items(self, history: History) -> list[Incident]:
-        incidents = list(Incident.objects.with_details()[:FEED_ITEMS])
-        for incident in incidents:
-            incident.updates_html = render_to_string(
-                "feeds/incident_updates.html",
-                {"incident": incident, "zone": history.page.zone, "component_names": history.names},
+    def items(self, history: History) -> list[Entry]:
+        return [
+            Entry(
+                incident,
+                render_to_string(
+                    "feeds/incident_updates.html",
+                    {
+                        "incident": incident,
+                        "zone": history.page.zone,
+                        "component_names": history.names,
+                    },
+                ),
             )
-        return incidents
+            for incident in Incident.objects.with_details()[:FEED_ITEMS]
+        ]
 
-    def item_title(self, incident: Incident) -> str:
-        return incident.name
+    def item_title(self, entry: Entry) -> str:
+        return entry.incident.name
 
-    def item_link(self, incident: Incident) -> str:
-        return incident.shortlink
+    def item_link(self, entry: Entry) -> str:
+        return entry.incident.shortlink
 
-    def item_pubdate(self, incident: Incident) -> datetime:
-        return incident.created_at
+    def item_pubdate(self, entry: Entry) -> datetime:
+        return entry.incident.created_at
 
-    def item_updateddate(self, incident: Incident) -> datetime:
-        return incident.updated_at
+    def item_updateddate(self, entry: Entry) -> datetime:
+        return entry.incident.updated_at
 
 
 class HistoryRss(HistoryFeed):
@@ -100,8 +116,8 @@ class HistoryRss(HistoryFeed):
     def feed_url(self, history: History) -> str:
         return settings.PUBLIC_URL + reverse("feed-rss")
 
-    def item_description(self, incident: Incident) -> str:
-        return incident.updates_html
+    def item_description(self, entry: Entry) -> str:
+        return entry.updates_html
 
 
 class HistoryAtom(HistoryFeed):
@@ -113,11 +129,12 @@ class HistoryAtom(HistoryFeed):
     def feed_url(self, history: History) -> str:
         return settings.PUBLIC_URL + reverse("feed-atom")
 
-    def item_description(self, incident: Incident) -> None:
+    # Django writes no <summary> for None, which django-stubs' `-> str` leaves out.
+    def item_description(self, entry: Entry) -> None:  # type: ignore[override]
         return None  # the updates go in <content>, not repeated in <summary>
 
-    def item_extra_kwargs(self, incident: Incident) -> dict:
-        return {"content": incident.updates_html}
+    def item_extra_kwargs(self, entry: Entry) -> dict:
+        return {"content": entry.updates_html}
 
 
 def maintenance_event(maintenance: Incident, host: str) -> Event:
@@ -166,8 +183,9 @@ def maintenance_calendar(request: HttpRequest) -> HttpResponse:
     for maintenance in maintenances:
         calendar.add_component(maintenance_event(maintenance, host))
     response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
-    response.modified = page.updated_at.timestamp()
-    response.fresh_until = next_midnight(page.zone)  # "recent" moves with the calendar day
+    response["Last-Modified"] = http_date(page.updated_at.timestamp())
+    # "Recent" moves with the calendar day.
+    response["Expires"] = http_date(next_midnight(page.zone))
     return response
 
 

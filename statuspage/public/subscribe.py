@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 from datetime import timedelta
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -77,8 +78,9 @@ class SubscribeForm(forms.Form):
     )
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("mode") == Mode.WEBHOOK and not data.get("endpoint"):
             self.add_error("endpoint", _("Enter the URL we should POST to."))
         if data.get("mode") == Mode.EMAIL:

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 from statuspage.public.views import month_from_query, next_midnight, page_context, page_rows
@@ -43,8 +44,8 @@ def uptime_page(request: HttpRequest) -> HttpResponse:
             "later": later if later <= today else None,
         },
     )
-    response.modified = page.updated_at.timestamp()
-    response.fresh_until = next_midnight(zone)  # the current month grows every day
+    response["Last-Modified"] = http_date(page.updated_at.timestamp())
+    response["Expires"] = http_date(next_midnight(zone))  # the current month grows every day
     return response
 
 

@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import http_date, url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -53,10 +53,9 @@ def page_rows(components: list[Component]) -> list[Row]:
     rows: dict[str, Row] = {}
     singles: list[Row] = []
     for component in components:
-        if component.group_id:
-            row = rows.setdefault(
-                component.group_id, Row(position=component.group.position, group=component.group)
-            )
+        group = component.group
+        if group is not None:
+            row = rows.setdefault(group.pk, Row(position=group.position, group=group))
             row.components.append(component)
         else:
             singles.append(Row(position=component.position, components=[component]))
@@ -126,8 +125,8 @@ def status_page(request: HttpRequest) -> HttpResponse:
             "past_days": past_days,
         },
     )
-    response.modified = page.updated_at.timestamp()
-    response.fresh_until = next_midnight(zone)  # "past 7 days" moves at midnight
+    response["Last-Modified"] = http_date(page.updated_at.timestamp())
+    response["Expires"] = http_date(next_midnight(zone))  # "past 7 days" moves at midnight
     return response
 
 
@@ -139,7 +138,7 @@ def incident_page(request: HttpRequest, incident_id: str) -> HttpResponse:
     response = TemplateResponse(
         request, "public/incident_page.html", {**page_context(page), "incident": incident}
     )
-    response.modified = incident.updated_at.timestamp()
+    response["Last-Modified"] = http_date(incident.updated_at.timestamp())
     return response
 
 
@@ -183,8 +182,8 @@ def history_page(request: HttpRequest) -> HttpResponse:
             "later": later if later <= today else None,
         },
     )
-    response.modified = page.updated_at.timestamp()
-    response.fresh_until = next_midnight(zone)
+    response["Last-Modified"] = http_date(page.updated_at.timestamp())
+    response["Expires"] = http_date(next_midnight(zone))
     return response
 
 

@@ -15,11 +15,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, re_path
 from django.utils import translation
+from django.utils.http import http_date
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -89,13 +91,16 @@ def widget_json(request: HttpRequest, language: str | None = None) -> HttpRespon
 @require_safe
 @cached(per_language=False)
 def widget_script(request: HttpRequest) -> HttpResponse:
-    source = Path(finders.find(WIDGET_SCRIPT)).read_bytes()
+    found = finders.find(WIDGET_SCRIPT)
+    if not isinstance(found, str):
+        raise ImproperlyConfigured(f"The static file {WIDGET_SCRIPT} is missing.")
+    source = Path(found).read_bytes()
     return HttpResponse(source, content_type="text/javascript; charset=utf-8")
 
 
 # Badges --------------------------------------------------------------------------------------
 
-COLOURS = {
+COLOURS: dict[str, str] = {
     ComponentStatus.OPERATIONAL: "#1a7f37",
     ComponentStatus.DEGRADED_PERFORMANCE: "#8a5a00",
     ComponentStatus.PARTIAL_OUTAGE: "#b54708",
@@ -166,7 +171,7 @@ def _badge(request: HttpRequest, badge: Badge) -> HttpResponse:
     response = TemplateResponse(
         request, "public/badge.svg", {"badge": badge}, content_type="image/svg+xml; charset=utf-8"
     )
-    response.modified = Page.get().updated_at.timestamp()
+    response["Last-Modified"] = http_date(Page.get().updated_at.timestamp())
     return response
 
 

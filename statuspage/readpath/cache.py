@@ -134,17 +134,35 @@ class CachedResponse:
         headers.append(("Content-Length", str(len(body))))
         return self.status, headers, b"" if method == "HEAD" else body
 
-    def respond(self, request: HttpRequest) -> HttpResponse:
+    def respond(self, request: HttpRequest, cache_parts: tuple[str, str, str]) -> CacheAnswer:
         status, headers, body = self.answer(
-            request.method,
+            request.method or "GET",
             request.headers.get("Accept-Encoding", ""),
             request.headers.get("If-None-Match"),
             request.headers.get("If-Modified-Since"),
         )
-        response = HttpResponse(body, status=status)
+        response = CacheAnswer(body, status=status, rendered=self, cache_parts=cache_parts)
         for name, value in headers:
             response[name] = value
         return response
+
+
+class CacheAnswer(HttpResponse):
+    """A response answered from the cache. It carries the entry that answered it and that
+    entry's key parts (language, path, query; see `page_key`), from which the WSGI fast path
+    answers the same request itself next time."""
+
+    def __init__(
+        self,
+        content: bytes,
+        *,
+        status: int,
+        rendered: CachedResponse,
+        cache_parts: tuple[str, str, str],
+    ) -> None:
+        super().__init__(content, status=status)
+        self.rendered = rendered
+        self.cache_parts = cache_parts
 
 
 # What Django's security middleware would add; the fast path adds the same (see `answer`).
@@ -215,7 +233,8 @@ class ResponseCache:
             raw = redis_client().get(key)
         except redis.RedisError:
             return None
-        return None if raw is None else pickle.loads(raw)
+        # Bytes or nothing: the client does not decode responses.
+        return pickle.loads(raw) if isinstance(raw, bytes) else None
 
     def get_or_render(
         self, version: int, page: str, render: Callable[[], CachedResponse]
@@ -312,7 +331,7 @@ def cache_key(version: int, page: str) -> str:
 MANAGED_HEADERS = {
     "content-type", "content-length", "etag", "last-modified", "cache-control", "vary",
     "content-language", "x-frame-options", "x-content-type-options", "referrer-policy",
-    "cross-origin-opener-policy", "set-cookie",
+    "cross-origin-opener-policy", "set-cookie", "expires",
 }  # fmt: skip
 
 
@@ -328,19 +347,26 @@ def from_response(response: HttpResponse, vary: str, language: str, path: str) -
         response.content,
         content_type=response["Content-Type"],
         status=response.status_code,
-        modified=getattr(response, "modified", None),
-        fresh_until=getattr(response, "fresh_until", None),
+        # The attribute: what statuspage/api/public.py still sets instead of the header.
+        modified=_date_header(response, "Last-Modified") or getattr(response, "modified", None),
+        fresh_until=_date_header(response, "Expires"),
         vary=vary,
         headers=(("Content-Language", language), *kept),
     )
+
+
+def _date_header(response: HttpResponse, name: str) -> int | None:
+    return parse_http_date_safe(response.get(name) or "")
 
 
 def cached(*, params: tuple[str, ...] = (), per_language: bool = True) -> Callable:
     """Serve a public view from the response cache.
 
     Only the query parameters named in `params` take part in the key; any others are ignored,
-    so random query strings cannot multiply renders. A view that depends on the calendar day
-    sets `response.fresh_until` (epoch seconds); `response.modified` sets Last-Modified.
+    so random query strings cannot multiply renders. The view's Last-Modified header becomes
+    the cached response's; a view that depends on the calendar day sends an Expires header,
+    until which the cached response is fresh. (Visitors get neither as sent: Last-Modified is
+    recomputed and Cache-Control governs their caches, so Expires is dropped.)
     With `per_language=False` (JSON, feeds) the response is the same for every visitor and is
     rendered in the default language.
     """
@@ -367,11 +393,7 @@ def cached(*, params: tuple[str, ...] = (), per_language: bool = True) -> Callab
                 rendered = responses.get_or_render(version, page, render)
             except _Uncacheable as exc:
                 return exc.response
-            response = rendered.respond(request)
-            # For the WSGI fast path: which cache entry answers this request next time.
-            response.cache_parts = (language, request.path, query)
-            response.rendered = rendered
-            return response
+            return rendered.respond(request, cache_parts=(language, request.path, query))
 
         return wrapper
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 
-from statuspage.readpath.cache import CachedResponse, cache_key, page_key, responses
+from statuspage.readpath.cache import CacheAnswer, CachedResponse, cache_key, page_key, responses
 from statuspage.status import pageversion
 
 ROUTES = 4096
@@ -62,12 +62,11 @@ class FastPath:
             environ,
             lambda status, headers, exc_info=None: captured.append((status, headers, exc_info)),
         )
-        parts = getattr(response, "cache_parts", None)
-        if parts is None:
+        if not isinstance(response, CacheAnswer):
             start_response(*captured[0])
             return response
         with self._lock:
-            self._routes[identity] = parts
+            self._routes[identity] = response.cache_parts
             self._routes.move_to_end(identity)
             while len(self._routes) > ROUTES:
                 self._routes.popitem(last=False)

@@ -23,16 +23,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from importlib import import_module
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
-from django.urls import get_resolver, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from statuspage.lib import outbound
-from statuspage.readpath.cache import CachedResponse
+from statuspage.readpath.cache import CacheAnswer, CachedResponse
 from statuspage.status import pageversion
 from statuspage.status.models import Incident, IncidentKind
 
@@ -60,7 +61,8 @@ class Published:
 def paths() -> list[tuple[str, bool]]:
     """(path, per language): what the front page links to and what clients poll, plus the page
     of every incident the front page can link to."""
-    fixed = [(entry.path, entry.per_language) for entry in get_resolver().urlconf_module.published]
+    published: list[Published] = import_module(settings.ROOT_URLCONF).published
+    fixed = [(entry.path, entry.per_language) for entry in published]
     recent = timezone.now() - timedelta(days=8)
     incidents = (
         Incident.objects.exclude(kind=IncidentKind.ANNOUNCEMENT).filter(created_at__gte=recent)
@@ -112,14 +114,21 @@ def get(path: str, language: str | None) -> CachedResponse | None:
     if language is not None:
         environ["HTTP_ACCEPT_LANGUAGE"] = language
         environ["HTTP_COOKIE"] = f"{settings.LANGUAGE_COOKIE_NAME}={language}"
-    response = _django()(environ, lambda *args: None)
+    response = _django()(environ, _ignore_start_response)
     try:
-        rendered = getattr(response, "rendered", None)
+        rendered = response.rendered if isinstance(response, CacheAnswer) else None
     finally:
         response.close()
     if rendered is not None and rendered.stale:
         raise NotRendered(f"{path} could not be rendered (the database is unreachable?)")
     return rendered if rendered is not None and rendered.status == 200 else None
+
+
+def _ignore_start_response(
+    status: str, headers: list[tuple[str, str]], exc_info: object = None
+) -> Callable[[bytes], object]:
+    """`get` reads the answer from the response object itself."""
+    return lambda data: None
 
 
 class NotRendered(Exception):
@@ -129,7 +138,7 @@ class NotRendered(Exception):
 
 def render_all() -> dict[str, CachedResponse]:
     """Render every published path in every language; fills the response cache as it goes."""
-    languages = [code for code, _name in settings.LANGUAGES]
+    languages: list[str | None] = [code for code, _name in settings.LANGUAGES]
     rendered: dict[str, CachedResponse] = {}
     for path, per_language in paths():
         for language in languages if per_language else [None]:

@@ -4,6 +4,8 @@ exactly what the API writes: updates, status log, impact, notifications and the 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -20,6 +22,7 @@ from statuspage.status.models import (
     ComponentGroup,
     ComponentStatus,
     Incident,
+    IncidentQuerySet,
     IncidentStatus,
     IncidentTemplate,
     IncidentUpdate,
@@ -232,8 +235,9 @@ class IncidentAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Incident | None = None):
         return ["kind", "recurrence"] if obj else []
 
-    def get_changeform_initial_data(self, request: HttpRequest) -> dict:
-        initial = super().get_changeform_initial_data(request)
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        # Django's initial data holds GET strings; a template adds a boolean and model values.
+        initial: dict[str, Any] = super().get_changeform_initial_data(request)
         template_id = request.GET.get("template")
         if template_id:
             template = IncidentTemplate.objects.filter(pk=template_id).first()
@@ -287,7 +291,7 @@ class IncidentAdmin(admin.ModelAdmin):
             services.delete_incident(incident)
 
     @admin.action(description=_("Resolve (components back to operational)"))
-    def resolve_selected(self, request: HttpRequest, queryset: QuerySet[Incident]) -> None:
+    def resolve_selected(self, request: HttpRequest, queryset: IncidentQuerySet) -> None:
         open_incidents = list(queryset.open())
         for incident in open_incidents:
             services.resolve(incident, author=request.user)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -90,7 +90,7 @@ class IncidentForm(forms.ModelForm):
         self.editing = not self.instance._state.adding
         if self.editing:
             self.fields["update_status"].initial = self.instance.status
-            self.fields["update_status"].choices = [
+            cast(forms.ChoiceField, self.fields["update_status"]).choices = [
                 (s, IncidentStatus(s).label) for s in self.instance.allowed_statuses
             ]
             self.fields["message"].help_text = _(
@@ -136,7 +136,8 @@ class IncidentForm(forms.ModelForm):
         }
 
     def _post_clean(self) -> None:
-        super()._post_clean()  # the model's own rules, on the fields above
+        # django-stubs leaves out BaseModelForm._post_clean, where Django validates the model.
+        super()._post_clean()  # type: ignore[misc]  # the model's own rules, on the fields above
         if self.errors:
             return
         try:
@@ -209,7 +210,8 @@ class RecurringMaintenanceForm(forms.ModelForm):
         return ",".join(self.cleaned_data["weekdays"])
 
     def _post_clean(self) -> None:
-        super()._post_clean()  # the model's own checks: zone, days, windows running into each other
+        # The model's own checks: zone, days, windows running into each other.
+        super()._post_clean()  # type: ignore[misc]  # not in django-stubs, see IncidentForm
         if not self.errors and self.instance.active:
             try:
                 self.instance.check_overlaps(list(self.cleaned_data["components"]))

@@ -10,8 +10,10 @@ from __future__ import annotations
 import secrets
 import string
 import zoneinfo
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice, pairwise
+from typing import TYPE_CHECKING, Literal
 
 from dateutil import rrule
 from django.conf import settings
@@ -21,6 +23,10 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.manager import MultilingualManager
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 ID_ALPHABET = string.ascii_lowercase + string.digits
 
@@ -74,12 +80,12 @@ STATUSES_BY_KIND: dict[str, tuple[str, ...]] = {
     IncidentKind.ANNOUNCEMENT: (S.IDENTIFIED, S.RESOLVED),
 }
 CLOSED_STATUSES = frozenset({S.RESOLVED, S.POSTMORTEM, S.COMPLETED})
-FIRST_STATUS_BY_KIND = {
+FIRST_STATUS_BY_KIND: dict[str, str] = {
     IncidentKind.INCIDENT: S.INVESTIGATING,
     IncidentKind.MAINTENANCE: S.SCHEDULED,
     IncidentKind.ANNOUNCEMENT: S.IDENTIFIED,
 }
-CLOSING_STATUS_BY_KIND = {
+CLOSING_STATUS_BY_KIND: dict[str, str] = {
     IncidentKind.INCIDENT: S.RESOLVED,
     IncidentKind.MAINTENANCE: S.COMPLETED,
     IncidentKind.ANNOUNCEMENT: S.RESOLVED,
@@ -120,6 +126,9 @@ class Page(models.Model):
     version = models.PositiveBigIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
+    # modeltranslation gives every translated model this manager; declaring it lets mypy see it.
+    objects = MultilingualManager()
+
     class Meta:
         verbose_name = _("page")
         verbose_name_plural = _("page")
@@ -153,6 +162,8 @@ class ComponentGroup(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MultilingualManager()  # as on Page: the manager modeltranslation installs
 
     class Meta:
         ordering = ["position", "created_at"]
@@ -190,6 +201,8 @@ class Component(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
+    objects = MultilingualManager()  # as on Page: the manager modeltranslation installs
+
     class Meta:
         ordering = ["position", "created_at"]
         verbose_name = _("component")
@@ -201,7 +214,8 @@ class Component(models.Model):
     @property
     def display_name(self) -> str:
         """ "Group - Component" as Statuspage names grouped components in affected_components."""
-        return f"{self.group.name} - {self.name}" if self.group_id else str(self.name)
+        group = self.group  # no query when there is no group
+        return f"{group.name} - {self.name}" if group is not None else str(self.name)
 
     @property
     def counted_from(self) -> date:
@@ -382,7 +396,7 @@ class Incident(models.Model):
         a window that ends after it starts and, when new, is not over; only an announcement
         expires, and a new one not in the past. (Moving a window and posting updates have
         rules of their own in services.)"""
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, Sequence[StrOrPromise]] = {}
         if self.status and self.kind in IncidentKind.values:
             try:
                 self.check_status(self.status)
@@ -497,7 +511,8 @@ class Frequency(models.TextChoices):
 
 # RFC 5545 day codes, in Python's weekday order; Django already translates the names.
 WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-_RRULE_FREQUENCY = {
+# rrule.MONTHLY, WEEKLY and DAILY are 1, 2 and 3; rrule() accepts only its own constants.
+_RRULE_FREQUENCY: dict[str, Literal[1, 2, 3]] = {
     Frequency.DAILY: rrule.DAILY,
     Frequency.WEEKLY: rrule.WEEKLY,
     Frequency.MONTHLY: rrule.MONTHLY,
@@ -610,7 +625,7 @@ class RecurringMaintenance(models.Model):
         return [self._window(start) for start in islice(self._rule(), count)]
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, StrOrPromise] = {}
         unknown = [c for c in self.weekday_codes if c not in WEEKDAY_CODES]
         if unknown:
             errors["weekdays"] = _("Unknown day: %(days)s.") % {"days": ", ".join(unknown)}
@@ -752,6 +767,8 @@ class SelfHelpTopic(models.Model):
     published = models.BooleanField(_("shown on the page"), default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MultilingualManager()  # as on Page: the manager modeltranslation installs
 
     class Meta:
         ordering = ["position", "created_at"]

@@ -16,21 +16,22 @@ from statuspage.status.models import Component, ComponentStatus, Impact, Inciden
 
 C = ComponentStatus
 
-SEVERITY = {
+# Keyed by the plain string values that rows and requests carry (the enums are str subclasses).
+SEVERITY: dict[str, int] = {
     C.OPERATIONAL: 0,
     C.UNDER_MAINTENANCE: 1,
     C.DEGRADED_PERFORMANCE: 2,
     C.PARTIAL_OUTAGE: 3,
     C.MAJOR_OUTAGE: 4,
 }
-IMPACT_SEVERITY = {
+IMPACT_SEVERITY: dict[str, int] = {
     Impact.NONE: 0,
     Impact.MAINTENANCE: 1,
     Impact.MINOR: 2,
     Impact.MAJOR: 3,
     Impact.CRITICAL: 4,
 }
-IMPACT_OF_STATUS = {
+IMPACT_OF_STATUS: dict[str, str] = {
     C.MAJOR_OUTAGE: Impact.CRITICAL,
     C.PARTIAL_OUTAGE: Impact.MAJOR,
     C.DEGRADED_PERFORMANCE: Impact.MINOR,
@@ -94,7 +95,7 @@ def current_indicator() -> Indicator:
     )
 
 
-_INDICATOR_FOR_IMPACT = {
+_INDICATOR_FOR_IMPACT: dict[str, Indicator] = {
     Impact.NONE: Indicator("none", "All Systems Operational"),
     Impact.MINOR: Indicator("minor", "Minor Service Outage"),
     Impact.MAJOR: Indicator("major", "Partial System Outage"),

@@ -322,7 +322,7 @@ def resolve(
             IncidentKind.INCIDENT: _("This incident has been resolved."),
             IncidentKind.MAINTENANCE: _("The scheduled maintenance has been completed."),
             IncidentKind.ANNOUNCEMENT: _("This announcement has ended."),
-        }[incident.kind]
+        }[IncidentKind(incident.kind)]
     return post_update(
         incident,
         status=closing,

@@ -34,6 +34,12 @@ class SelfHelpTopicTranslation(TranslationOptions):
     fields = ("title", "body")
 
 
+def set_translations(instance: models.Model, field: str, by_language: dict[str, str]) -> None:
+    """Each language's text of a translated field, by language code ("zh-hans", "en")."""
+    for code, value in by_language.items():
+        setattr(instance, build_localized_fieldname(field, code), value)
+
+
 def set_in_every_language(instance: models.Model, field: str, value: str) -> None:
     """A name given without a language (Statuspage's API has one name) is the name in every
     language; an operator can refine the translations in the admin afterwards."""

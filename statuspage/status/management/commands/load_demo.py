@@ -25,6 +25,7 @@ from statuspage.status.models import (
     Page,
     SelfHelpTopic,
 )
+from statuspage.status.translation import set_translations
 
 BORROWING = [
     ("身份验证", "Identity verification", "人脸识别与实名认证", "Face match and real-name checks"),
@@ -62,8 +63,7 @@ class Command(BaseCommand):
             return
         now = timezone.now()
         page = Page.get()
-        page.name_zh_hans = "借款服务状态"
-        page.name_en = "Lending status"
+        set_translations(page, "name", {"zh-hans": "借款服务状态", "en": "Lending status"})
         page.time_zone = "Asia/Shanghai"
         services.save_page(page)
 
