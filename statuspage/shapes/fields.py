@@ -32,7 +32,8 @@ class Timestamp(serializers.DateTimeField):
         "range": _("Give a time between the years {earliest} and {latest}."),
     }
 
-    def to_representation(self, value: datetime | None) -> str | None:
+    # The stubs say str; Statuspage's shapes carry null where a time is missing.
+    def to_representation(self, value: datetime | None) -> str | None:  # type: ignore[override]
         return statuspage_time(value, self.context["page"].zone)
 
     def enforce_timezone(self, value: datetime) -> datetime:
@@ -53,7 +54,8 @@ class OptionalText(serializers.CharField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(allow_null=True, allow_blank=True, **kwargs)
 
-    def to_representation(self, value: object) -> str | None:
+    # The stubs say str; an empty text is null in Statuspage's shapes.
+    def to_representation(self, value: object) -> str | None:  # type: ignore[override]
         return str(value) if value else None
 
 
