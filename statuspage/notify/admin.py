@@ -100,8 +100,14 @@ class NoticeAdmin(admin.ModelAdmin):
     list_display = ["__str__", "kind", "created_at", "fanned_out_at", "counts"]
     list_filter = ["kind"]
     date_hierarchy = "created_at"
-    fields = ["kind", "incident", "created_at", "fanned_out_at", "counts", "pretty_payload"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "kind",
+        "incident",
+        "created_at",
+        "fanned_out_at",
+        "counts",
+        "pretty_payload",
+    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Notice]:
         return (
@@ -145,8 +151,7 @@ class AttemptInline(admin.TabularInline):
     model = Attempt
     extra = 0
     can_delete = False
-    fields = ["at", "ok", "status_code", "duration_ms", "error"]
-    readonly_fields = fields
+    fields = readonly_fields = ("at", "ok", "status_code", "duration_ms", "error")
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
@@ -173,11 +178,10 @@ class DeliveryAdmin(admin.ModelAdmin):
     list_select_related = ["notice", "subscriber"]
     search_fields = ["uid", "subscriber__email", "subscriber__endpoint"]
     inlines = [AttemptInline]
-    fields = [
+    fields = readonly_fields = (
         "uid", "notice", "subscriber", "mode", "status", "attempts", "next_attempt_at",
         "lease_until", "last_status_code", "last_error", "delivered_at", "created_at",
-    ]  # fmt: skip
-    readonly_fields = fields
+    )  # fmt: skip
     actions = ["replay_selected"]
     show_full_result_count = False
 

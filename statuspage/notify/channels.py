@@ -13,7 +13,7 @@ import json
 import re
 import smtplib
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parseaddr
@@ -53,7 +53,7 @@ Round = list[tuple[Delivery, Outcome]]
 class Channel:
     mode: str
 
-    def send(self, deliveries: list[Delivery]) -> Iterator[Round]:
+    def send(self, deliveries: list[Delivery]) -> Generator[Round, None, None]:
         """Send, yielding outcomes as they become known (a message, or a round of concurrent
         requests, at a time) so the engine records each before the next is sent. A consumer
         that stops early closes the generator; what it did not get was not sent."""
@@ -115,15 +115,16 @@ class EmailChannel(Channel):
 
     mode = Mode.EMAIL
 
-    def send(self, deliveries: list[Delivery]) -> Iterator[Round]:
+    def send(self, deliveries: list[Delivery]) -> Generator[Round, None, None]:
         emails = NoticeEmails()
         connection = get_connection(fail_silently=False)
         sender = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
 
         def send_one(delivery: Delivery) -> None:
             address = delivery.subscriber.email
-            if isinstance(connection, SMTPBackend) and address.isascii():
-                connection.connection.sendmail(sender, [address], emails.raw(delivery))
+            smtp = connection.connection if isinstance(connection, SMTPBackend) else None
+            if smtp is not None and address.isascii():
+                smtp.sendmail(sender, [address], emails.raw(delivery))
             else:
                 connection.send_messages([emails.compose(delivery)])
 
@@ -252,7 +253,7 @@ def rounds_of(deliveries: list[Delivery], size: int) -> Iterator[list[Delivery]]
     waiting = deliveries
     while waiting:
         round_: list[Delivery] = []
-        in_round: set[int] = set()
+        in_round: set[str] = set()
         later: list[Delivery] = []
         for delivery in waiting:
             if len(round_) < size and delivery.subscriber_id not in in_round:
@@ -274,7 +275,7 @@ class WebhookChannel(Channel):
     def __init__(self) -> None:
         self.client = outbound.ProcessClient()
 
-    def send(self, deliveries: list[Delivery]) -> Iterator[Round]:
+    def send(self, deliveries: list[Delivery]) -> Generator[Round, None, None]:
         bodies = WebhookBodies()
         timeout = settings.WEBHOOK_TIMEOUT_SECONDS
         size = settings.WEBHOOK_CONCURRENCY

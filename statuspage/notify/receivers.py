@@ -6,6 +6,8 @@ enqueue (Redis down) loses nothing: the sweeper finds notices that were never fa
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -56,4 +58,4 @@ def on_components_changed(sender, changes: list[StatusChange], **kwargs) -> None
             payload=payloads.component_payload(change, now),
             created_at=now,
         )
-        transaction.on_commit(lambda pk=notice.pk: enqueue(tasks.fan_out, pk))
+        transaction.on_commit(partial(enqueue, tasks.fan_out, notice.pk))
