@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib import admin
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +34,10 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_display = ["name", "prefix", "scope_list", "created_by", "created_at", "last_used_at"]
     search_fields = ["name", "prefix"]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._shown_once: dict[int, str] = {}
+
     def get_readonly_fields(self, request: HttpRequest, obj: ApiKey | None = None):
         return ["prefix", "created_by", "created_at", "last_used_at"] if obj else []
 
@@ -39,11 +46,13 @@ class ApiKeyAdmin(admin.ModelAdmin):
         return ", ".join(str(Scope(s).label) for s in api_key.scopes if s in Scope.values)
 
     def save_model(self, request: HttpRequest, obj: ApiKey, form, change: bool) -> None:
+        key = ""
         if not change:
-            obj.created_by = request.user
-            # Kept on the instance only until response_add shows it; never stored in plain.
-            obj.plain_key = obj.assign_key()
+            obj.created_by = cast(User, request.user)  # the admin serves signed-in staff only
+            key = obj.assign_key()
         obj.save()
+        if key:  # kept in memory only until response_add shows it; never stored in plain
+            self._shown_once[obj.pk] = key
 
     def response_add(self, request: HttpRequest, obj: ApiKey, post_url_continue=None):
         """Show the new key on the page itself rather than in a message: messages travel in a
@@ -55,7 +64,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
                 **self.admin_site.each_context(request),
                 "opts": self.opts,
                 "api_key": obj,
-                "key": obj.plain_key,
+                "key": self._shown_once.pop(obj.pk),
                 "title": _("API key created"),
             },
         )

@@ -64,7 +64,7 @@ class ComponentRefs(serializers.ListField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(child=Text(max_length=64), **kwargs)
 
-    def to_internal_value(self, data: object) -> list[Component]:
+    def to_internal_value(self, data: Any) -> list[Component]:
         ids = super().to_internal_value(data)
         found = Component.objects.select_related("group").in_bulk(ids)
         errors = _component_errors(ids, found)
@@ -83,7 +83,7 @@ class ComponentStatusMap(serializers.DictField):
             child=serializers.ChoiceField(choices=[*ComponentStatus.choices, ("", "")]), **kwargs
         )
 
-    def to_internal_value(self, data: object) -> dict[Component, str]:
+    def to_internal_value(self, data: Any) -> dict[Component, str]:
         statuses = super().to_internal_value(data)
         found = Component.objects.select_related("group").in_bulk(list(statuses))
         errors = _component_errors(list(statuses), found)

@@ -9,8 +9,10 @@ Announcements are incidents here (their impact is none).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.http import HttpRequest, JsonResponse
+from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 from statuspage.readpath.cache import cached
@@ -36,19 +38,19 @@ def _respond(page: Page, **sections: object) -> JsonResponse:
         content_type="application/json; charset=utf-8",
         json_dumps_params={"ensure_ascii": False, "separators": (",", ":")},
     )
-    response.modified = page.updated_at.timestamp()
+    response["Last-Modified"] = http_date(page.updated_at.timestamp())
     return response
 
 
-def _components(page: Page, rows: list) -> list:
+def _components(page: Page, rows: list) -> Any:
     return ComponentSerializer(rows, many=True, context={"page": page}).data
 
 
-def _incidents(page: Page, incidents: Iterable[Incident]) -> list:
+def _incidents(page: Page, incidents: Iterable[Incident]) -> Any:
     return IncidentSerializer(incidents, many=True, context={"page": page}).data
 
 
-def _maintenances(page: Page, maintenances: Iterable[Incident]) -> list:
+def _maintenances(page: Page, maintenances: Iterable[Incident]) -> Any:
     return MaintenanceSerializer(maintenances, many=True, context={"page": page}).data
 
 

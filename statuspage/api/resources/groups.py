@@ -43,7 +43,7 @@ class ComponentGroupInput(serializers.Serializer):
             raise serializers.ValidationError(
                 [
                     _("“%(component)s” already belongs to the group “%(group)s”.")
-                    % {"component": c.id, "group": c.group.name}
+                    % {"component": c.id, "group": c.group.name if c.group else ""}
                     for c in taken
                 ]
             )

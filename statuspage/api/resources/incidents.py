@@ -11,7 +11,7 @@ do for the admin.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Q
@@ -67,6 +67,9 @@ OWN_FIELDS = (
 # Older clients' names for our fields.
 ALIASES = {"message": "body", "scheduled_auto_transition": "scheduled_auto_in_progress"}
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 def default_body(status: str) -> str:
     """The message of an update created without one (Statuspage only requires a name), in the
@@ -75,7 +78,7 @@ def default_body(status: str) -> str:
         return str(_DEFAULT_BODIES[status])
 
 
-_DEFAULT_BODIES = {
+_DEFAULT_BODIES: dict[str, StrOrPromise] = {
     S.INVESTIGATING: gettext_lazy("We are investigating this issue."),
     S.IDENTIFIED: gettext_lazy("The issue has been identified and a fix is being implemented."),
     S.MONITORING: gettext_lazy("A fix has been implemented and we are monitoring the results."),
