@@ -273,6 +273,8 @@ WEBHOOK_CONCURRENCY = env_int("WEBHOOK_CONCURRENCY", 100, minimum=1, maximum=100
 # sending; a worker that dies frees it when it expires. Longer than the slowest single send.
 DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 60, minimum=1)
 CONFIRMATION_MAX_AGE_HOURS = env_int("CONFIRMATION_MAX_AGE_HOURS", 72, minimum=1)
+# A link to manage a subscription (sent on request) works this long, and only until the next.
+MANAGE_LINK_MAX_AGE_HOURS = env_int("MANAGE_LINK_MAX_AGE_HOURS", 24, minimum=1)
 SUBSCRIBE_RATE_PER_IP = env_rate("SUBSCRIBE_RATE_PER_IP", "20/h")
 SUBSCRIBE_RATE_PER_ADDRESS = env_rate("SUBSCRIBE_RATE_PER_ADDRESS", "5/h")
 # Proxies whose X-Forwarded-For is believed (comma-separated addresses or networks).

@@ -21,11 +21,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from statuspage.notify import tokens
+from statuspage.notify import subscriptions, tokens
 from statuspage.notify.models import Delivery, Notice, NoticeKind, Subscriber
 from statuspage.status.models import Component, IncidentStatus, Page
 
-MANAGE = "__statuspage_manage_url__"
 UNSUBSCRIBE = "__statuspage_unsubscribe_url__"
 
 
@@ -33,9 +32,9 @@ def _host() -> str:
     return urlsplit(settings.PUBLIC_URL).hostname or "localhost"
 
 
-def _with_headers(message: EmailMultiAlternatives, subscriber: Subscriber) -> None:
+def _with_headers(message: EmailMultiAlternatives, unsubscribe_url: str) -> None:
     # RFC 8058: mail clients offer a one-click unsubscribe that POSTs to this URL.
-    message.extra_headers["List-Unsubscribe"] = f"<{tokens.unsubscribe_url(subscriber)}>"
+    message.extra_headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     message.extra_headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.extra_headers["Auto-Submitted"] = "auto-generated"
 
@@ -99,7 +98,8 @@ class NoticeEmails:
             "expected_recovery_at": _parse(incident.get("expected_recovery_at")),
             "components": [names.get(c["id"], c["name"]) for c in incident["components"]],
             "incident_url": incident["shortlink"],
-            "manage_url": MANAGE,
+            # Not a manage link: that is sent to the owner on request, and expires.
+            "manage_url": tokens.request_manage_link_url(),
             "unsubscribe_url": UNSUBSCRIBE,
         }
         return Rendered(
@@ -107,11 +107,6 @@ class NoticeEmails:
             text=render_to_string("email/notice.txt", context),
             html=render_to_string("email/notice.html", context),
         )
-
-    @staticmethod
-    def _fill(text: str, subscriber: Subscriber) -> str:
-        manage = tokens.manage_url(subscriber)
-        return text.replace(MANAGE, manage).replace(UNSUBSCRIBE, f"{manage}/unsubscribe")
 
     @staticmethod
     def _thread_headers(delivery: Delivery) -> dict[str, str]:
@@ -126,14 +121,15 @@ class NoticeEmails:
         """The message as a Django email, for any email backend."""
         subscriber = delivery.subscriber
         rendered = self._render(delivery.notice, subscriber.language)
+        unsubscribe = tokens.unsubscribe_url(subscriber)
         message = EmailMultiAlternatives(
             subject=rendered.subject,
-            body=self._fill(rendered.text, subscriber),
+            body=rendered.text.replace(UNSUBSCRIBE, unsubscribe),
             to=[subscriber.email],
             headers=self._thread_headers(delivery),
         )
-        message.attach_alternative(self._fill(rendered.html, subscriber), "text/html")
-        _with_headers(message, subscriber)
+        message.attach_alternative(rendered.html.replace(UNSUBSCRIBE, unsubscribe), "text/html")
+        _with_headers(message, unsubscribe)
         return message
 
     def raw(self, delivery: Delivery) -> bytes:
@@ -149,17 +145,17 @@ class NoticeEmails:
         head = self._heads.get(key)
         if head is None:
             head = self._heads[key] = _head(rendered.subject)
-        manage = tokens.manage_url(subscriber)
+        unsubscribe = tokens.unsubscribe_url(subscriber)
         headers = {
             "To": subscriber.email,
             "Date": formatdate(),
             **self._thread_headers(delivery),
-            "List-Unsubscribe": f"<{manage}/unsubscribe>",
+            "List-Unsubscribe": f"<{unsubscribe}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "Auto-Submitted": "auto-generated",
         }
-        text = self._fill(rendered.text, subscriber)
-        html = self._fill(rendered.html, subscriber)
+        text = rendered.text.replace(UNSUBSCRIBE, unsubscribe)
+        html = rendered.html.replace(UNSUBSCRIBE, unsubscribe)
         return b"".join(
             [
                 head,
@@ -199,7 +195,6 @@ def _simple(subscriber: Subscriber, template: str, subject: str, context: dict):
             "LANGUAGE_CODE": subscriber.language,
             "page": page,
             "subscriber": subscriber,
-            "manage_url": tokens.manage_url(subscriber),
             **context,
         }
         message = EmailMultiAlternatives(
@@ -223,12 +218,28 @@ def already_subscribed_email(subscriber: Subscriber) -> EmailMultiAlternatives:
     same thing either way, so it never reveals who is subscribed."""
     with translation.override(subscriber.language):
         subject = _("You are already subscribed")
-    message = _simple(subscriber, "already_subscribed", subject, {})
-    _with_headers(message, subscriber)
+    message = _simple(subscriber, "already_subscribed", subject, _manage_link(subscriber))
+    _with_headers(message, tokens.unsubscribe_url(subscriber))
     return message
+
+
+def manage_link_email(subscriber: Subscriber) -> EmailMultiAlternatives:
+    """The answer to "send me a link to manage my subscription", to the owner's address only."""
+    with translation.override(subscriber.language):
+        subject = _("Manage your subscription")
+    return _simple(subscriber, "manage_link", subject, _manage_link(subscriber))
+
+
+def _manage_link(subscriber: Subscriber) -> dict:
+    return {
+        "manage_url": subscriptions.issue_manage_url(subscriber),
+        "hours": settings.MANAGE_LINK_MAX_AGE_HOURS,
+    }
 
 
 def quarantine_email(subscriber: Subscriber) -> EmailMultiAlternatives:
     with translation.override(subscriber.language):
         subject = _("Your webhook has been paused")
-    return _simple(subscriber, "quarantined", subject, {})
+    return _simple(
+        subscriber, "quarantined", subject, {"subscribe_url": settings.PUBLIC_URL + "/subscribe"}
+    )

@@ -6,15 +6,21 @@ subscriber receives exactly one email (the confirmation) until they confirm.
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import time
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
 
 from statuspage.lib import outbound
+from statuspage.notify import tokens
 from statuspage.notify.models import (
     Mode,
     Subscriber,
@@ -23,6 +29,8 @@ from statuspage.notify.models import (
     new_webhook_secret,
 )
 from statuspage.status.models import Component, Incident
+
+log = logging.getLogger(__name__)
 
 
 def normalise_email(address: str) -> str:
@@ -38,12 +46,30 @@ def check_endpoint(url: str) -> None:
         raise ValidationError({"endpoint": _("This webhook URL cannot be used: %s") % exc}) from exc
 
 
-def _send_confirmation_on_commit(subscriber: Subscriber, *, already_active: bool) -> None:
+def _send_on_commit(task_name: str, subscriber: Subscriber) -> None:
     from statuspage.celery import enqueue
     from statuspage.notify import tasks  # tasks import this module
 
-    task = tasks.send_already_subscribed if already_active else tasks.send_confirmation
+    task = getattr(tasks, task_name)
     transaction.on_commit(lambda: enqueue(task, subscriber.pk))
+
+
+def may_message_owner(address: str) -> bool:
+    """Count one message sent to an address at someone else's request (a repeat subscription,
+    a manage link asked for) and say whether it is within SUBSCRIBE_RATE_PER_ADDRESS, whoever
+    asks and through whichever door. Without Redis nothing is sent: these messages can wait,
+    a mailbox flooded through us cannot be undone."""
+    count, seconds = settings.SUBSCRIBE_RATE_PER_ADDRESS
+    digest = hashlib.sha256(address.encode()).hexdigest()[:32]
+    key = f"notify:owner-messages:{digest}:{int(time.time() // seconds)}"
+    try:
+        cache.add(key, 0, timeout=seconds)
+        return cache.incr(key) <= count
+    except (RedisError, OSError, ValueError) as exc:
+        log.warning(
+            "Not sending a message to a subscriber: the rate limit is unavailable (%s)", exc
+        )
+        return False
 
 
 def subscribe(
@@ -56,10 +82,10 @@ def subscribe(
     skip_confirmation: bool = False,
 ) -> Subscriber:
     """Subscribe an address (or a webhook owned by it). The same call again changes nothing
-    about the subscriber (whoever asks has not proved they own the address, so the components
-    and language stay as they are): an active subscriber is sent a reminder of their manage
-    link, an unconfirmed one a fresh confirmation, a former one a new confirmation. Returns the
-    subscriber.
+    about the subscriber (whoever asks has not proved they own the address, so the components,
+    the language and a pending confirmation link stay as they are): its owner is sent a fresh
+    manage link if it is active, else the confirmation (again), at most
+    SUBSCRIBE_RATE_PER_ADDRESS times per window. Returns the subscriber.
 
     The endpoint's DNS is checked before the transaction opens: no network inside it."""
     if endpoint:
@@ -114,39 +140,66 @@ def _subscribe(
             )
     if existing is None:
         subscriber.components.set(components)
-    else:
-        subscriber = existing
-
-    now = timezone.now()
-    if skip_confirmation:
-        subscriber.state = SubscriberState.ACTIVE
-        subscriber.confirmed_at = subscriber.confirmed_at or now
-        subscriber.save()
+        if skip_confirmation:
+            _activate(subscriber)
+        else:
+            _send_on_commit("send_confirmation", subscriber)
         return subscriber
-    already_active = subscriber.state == SubscriberState.ACTIVE
-    if not already_active:
-        subscriber.state = SubscriberState.UNCONFIRMED
-        subscriber.confirm_nonce = new_nonce()  # links sent earlier stop working
-        subscriber.unsubscribed_at = None
-        subscriber.quarantined_at = None
+    if skip_confirmation:  # an operator's import: they vouch for the address
+        _activate(existing)
+    elif may_message_owner(email):
+        # Whoever asks has not proved they own the address: nothing about the subscriber
+        # changes (not its choices, not its pending confirmation link), its owner is told.
+        already_active = existing.state == SubscriberState.ACTIVE
+        _send_on_commit(
+            "send_already_subscribed" if already_active else "send_confirmation", existing
+        )
+    return existing
+
+
+def _activate(subscriber: Subscriber) -> None:
+    subscriber.state = SubscriberState.ACTIVE
+    subscriber.confirmed_at = subscriber.confirmed_at or timezone.now()
+    subscriber.unsubscribed_at = None
+    subscriber.quarantined_at = None
+    subscriber.quarantine_reason = ""
     subscriber.save()
-    _send_confirmation_on_commit(subscriber, already_active=already_active)
-    return subscriber
 
 
 @transaction.atomic
 def confirm(subscriber: Subscriber) -> Subscriber:
-    """Activate; the confirmation link is used up (its nonce is replaced)."""
-    subscriber.state = SubscriberState.ACTIVE
-    subscriber.confirmed_at = timezone.now()
+    """Activate (a new subscriber, or a former one subscribing again); the confirmation link is
+    used up (its nonce is replaced)."""
     subscriber.confirm_nonce = new_nonce()
-    subscriber.save()
+    subscriber.confirmed_at = timezone.now()
+    _activate(subscriber)
     return subscriber
 
 
 @transaction.atomic
+def issue_manage_url(subscriber: Subscriber) -> str:
+    """A fresh link to manage the subscription, for its owner's eyes only (an email to them, or
+    the answer to their confirmation). Every earlier manage link stops working."""
+    subscriber.manage_nonce = new_nonce()
+    subscriber.save(update_fields=["manage_nonce", "updated_at"])
+    return tokens.manage_url(subscriber)
+
+
+def request_manage_links(email: str) -> None:
+    """Email the owner of an address a manage link for each of its subscriptions (never
+    confirmed ones aside: nothing was ever sent to them). Says nothing to the caller, so it
+    cannot tell who is subscribed."""
+    email = normalise_email(email)
+    subscribers = Subscriber.objects.filter(email=email).exclude(state=SubscriberState.UNCONFIRMED)
+    if subscribers.exists() and may_message_owner(email):
+        with transaction.atomic():
+            for subscriber in subscribers:
+                _send_on_commit("send_manage_link", subscriber)
+
+
+@transaction.atomic
 def unsubscribe(subscriber: Subscriber) -> Subscriber:
-    """Stop every message. The manage link keeps working, to resubscribe."""
+    """Stop every message. Subscribing again needs a confirmation or a manage link."""
     subscriber.state = SubscriberState.UNSUBSCRIBED
     subscriber.unsubscribed_at = timezone.now()
     subscriber.save()
@@ -167,9 +220,11 @@ def change_preferences(
 
 @transaction.atomic
 def rotate_secret(subscriber: Subscriber) -> Subscriber:
-    """A new signing secret for a webhook; it is shown once, on the manage page."""
+    """A new signing secret for a webhook; it is shown once, on the manage page. Manage links
+    issued so far stop working (the one in use may have leaked with the old secret)."""
     subscriber.secret = new_webhook_secret()
     subscriber.secret_shown_at = None
+    subscriber.manage_nonce = new_nonce()
     subscriber.save()
     return subscriber
 

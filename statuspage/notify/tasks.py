@@ -50,7 +50,7 @@ def sweep() -> dict[str, int]:
 @shared_task(autoretry_for=(OSError,), retry_backoff=5, retry_backoff_max=300, max_retries=8)
 def send_confirmation(subscriber_id: str) -> None:
     subscriber = Subscriber.objects.get(pk=subscriber_id)
-    if subscriber.state != SubscriberState.UNCONFIRMED:
+    if subscriber.state == SubscriberState.ACTIVE:
         return
     messages.confirmation_email(subscriber).send()
     Subscriber.objects.filter(pk=subscriber_id).update(confirmation_sent_at=timezone.now())
@@ -59,6 +59,11 @@ def send_confirmation(subscriber_id: str) -> None:
 @shared_task(autoretry_for=(OSError,), retry_backoff=5, retry_backoff_max=300, max_retries=8)
 def send_already_subscribed(subscriber_id: str) -> None:
     messages.already_subscribed_email(Subscriber.objects.get(pk=subscriber_id)).send()
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=5, retry_backoff_max=300, max_retries=8)
+def send_manage_link(subscriber_id: str) -> None:
+    messages.manage_link_email(Subscriber.objects.get(pk=subscriber_id)).send()
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=5, retry_backoff_max=300, max_retries=8)

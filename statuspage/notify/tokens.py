@@ -1,8 +1,13 @@
-"""Signed links in emails: confirm a subscription, manage it, unsubscribe in one click.
+"""Signed links in emails: confirm a subscription, unsubscribe, manage it.
 
-No table holds them: a link is the subscriber's id and a nonce, signed with SECRET_KEY.
-Rotating the nonce on the row invalidates every link carrying the old one, which is how a
-confirmation link becomes single use.
+No table holds them: a link is the subscriber's id (and a nonce), signed with SECRET_KEY and
+timestamped. Each kind has its own salt, so one kind of link never works as another.
+
+- Confirm: single use (the nonce is rotated on use), expires after CONFIRMATION_MAX_AGE_HOURS.
+- Unsubscribe: in every email and webhook body, so it must be harmless in anyone's hands: it
+  only unsubscribes, and never expires (mail clients keep it in List-Unsubscribe).
+- Manage (components, language, webhook secret): sent only to the owner on request, expires
+  after MANAGE_LINK_MAX_AGE_HOURS, and dies as soon as another is issued (the nonce rotates).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from statuspage.notify.models import Subscriber
 
 CONFIRM_SALT = "statuspage.notify.confirm"
 MANAGE_SALT = "statuspage.notify.manage"
+UNSUBSCRIBE_SALT = "statuspage.notify.unsubscribe"
 
 
 def confirm_token(subscriber: Subscriber) -> str:
@@ -23,6 +29,10 @@ def confirm_token(subscriber: Subscriber) -> str:
 
 def manage_token(subscriber: Subscriber) -> str:
     return signing.dumps([subscriber.pk, subscriber.manage_nonce], salt=MANAGE_SALT)
+
+
+def unsubscribe_token(subscriber: Subscriber) -> str:
+    return signing.dumps(subscriber.pk, salt=UNSUBSCRIBE_SALT)
 
 
 def _load(token: str, salt: str, nonce_field: str, max_age: float | None) -> Subscriber | None:
@@ -39,7 +49,19 @@ def subscriber_to_confirm(token: str) -> Subscriber | None:
 
 
 def subscriber_to_manage(token: str) -> Subscriber | None:
-    return _load(token, MANAGE_SALT, "manage_nonce", None)
+    """The subscriber a manage link is for, if it is genuine, the latest issued and not expired."""
+    return _load(token, MANAGE_SALT, "manage_nonce", settings.MANAGE_LINK_MAX_AGE_HOURS * 3600)
+
+
+def subscriber_to_unsubscribe(token: str) -> Subscriber | None:
+    """The subscriber an unsubscribe link is for. Emails sent before unsubscribe links had a
+    token of their own carry the old permanent manage token there: it still unsubscribes (and
+    nothing more) until the subscriber is issued a new manage link."""
+    try:
+        pk = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return _load(token, MANAGE_SALT, "manage_nonce", None)
+    return Subscriber.objects.filter(pk=pk).first() if isinstance(pk, str) else None
 
 
 def confirm_url(subscriber: Subscriber) -> str:
@@ -47,8 +69,14 @@ def confirm_url(subscriber: Subscriber) -> str:
 
 
 def manage_url(subscriber: Subscriber) -> str:
+    """The link itself; issue one with `subscriptions.issue_manage_url`, which retires the last."""
     return settings.PUBLIC_URL + reverse("subscription", args=[manage_token(subscriber)])
 
 
 def unsubscribe_url(subscriber: Subscriber) -> str:
-    return settings.PUBLIC_URL + reverse("unsubscribe", args=[manage_token(subscriber)])
+    return settings.PUBLIC_URL + reverse("unsubscribe", args=[unsubscribe_token(subscriber)])
+
+
+def request_manage_link_url() -> str:
+    """Where anyone can ask for a manage link to be emailed to their address."""
+    return settings.PUBLIC_URL + reverse("manage-link")

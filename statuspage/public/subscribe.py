@@ -9,6 +9,7 @@ mail clients works without cookies (RFC 8058).
 from __future__ import annotations
 
 import ipaddress
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -17,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.timesince import timeuntil
 from django.utils.translation import get_language
@@ -30,6 +31,8 @@ from django_ratelimit.core import is_ratelimited
 from statuspage.notify import subscriptions, tokens
 from statuspage.notify.models import Mode, SubscriberState
 from statuspage.status.models import Component, Incident, Page
+
+log = logging.getLogger(__name__)
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -45,13 +48,34 @@ def client_ip(request: HttpRequest) -> str:
         return any(ip in network for network in trusted)
 
     remote = request.META.get("REMOTE_ADDR", "")
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if not is_trusted(remote):
+        if forwarded:
+            _warn_of_untrusted_proxy(remote)
         return remote
-    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    hops = [h.strip() for h in forwarded.split(",") if h.strip()]
     for hop in reversed(hops):
         if not is_trusted(hop):
             return hop
     return remote
+
+
+_untrusted_proxy_seen = False
+
+
+def _warn_of_untrusted_proxy(remote: str) -> None:
+    """Once per process: behind a proxy that is not trusted every visitor has the proxy's
+    address, so they all share one rate limit (a few junk posts lock everyone out)."""
+    global _untrusted_proxy_seen
+    if _untrusted_proxy_seen:
+        return
+    _untrusted_proxy_seen = True
+    log.warning(
+        "A request came with X-Forwarded-For from %s, which is not in TRUSTED_PROXIES: if it "
+        "is your reverse proxy, add it (TRUSTED_PROXIES=127.0.0.1 behind the shipped nginx), "
+        "or every visitor shares its rate limits.",
+        remote,
+    )
 
 
 class ComponentChoice(forms.ModelMultipleChoiceField):
@@ -180,9 +204,10 @@ def _bad_link(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
-    """GET shows a button (mail scanners open links); the POST confirms."""
+    """GET shows a button (mail scanners open links); the POST confirms, and answers with a
+    fresh manage link: whoever holds the confirmation link reads the owner's mail."""
     subscriber = tokens.subscriber_to_confirm(token)
-    if subscriber is None or subscriber.state != SubscriberState.UNCONFIRMED:
+    if subscriber is None or subscriber.state == SubscriberState.ACTIVE:
         return _bad_link(request)
     if request.method == "GET":
         return render(
@@ -196,7 +221,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             "We will tell you when something changes. "
             "Every message has a link to change or stop it."
         ),
-        link=(tokens.manage_url(subscriber), _("Manage your subscription")),
+        link=(subscriptions.issue_manage_url(subscriber), _("Manage your subscription")),
     )
 
 
@@ -208,9 +233,10 @@ class PreferencesForm(forms.Form):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def manage(request: HttpRequest, token: str) -> HttpResponse:
+    """Everything about a subscription, through a manage link (expiring, the latest issued)."""
     subscriber = tokens.subscriber_to_manage(token)
     if subscriber is None:
-        return _bad_link(request)
+        return _bad_manage_link(request)
     action = request.POST.get("action")
     form = PreferencesForm(
         request.POST if action == "save" else None,
@@ -231,7 +257,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         subscriptions.confirm(subscriber)  # the manage link proves the mailbox
         notice = _("Welcome back: you are subscribed again.")
     elif action == "rotate" and subscriber.mode == Mode.WEBHOOK:
-        subscriptions.rotate_secret(subscriber)
+        subscriptions.rotate_secret(subscriber)  # retires this link: the forms get a new one
         notice = _(
             "A new signing secret was made. Update your receiver: the old one no longer signs."
         )
@@ -247,8 +273,19 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
             "form": form,
             "notice": notice,
             "secret": secret,
+            "action": reverse("subscription", args=[tokens.manage_token(subscriber)]),
         },
         status=400 if form.errors else 200,
+    )
+
+
+def _bad_manage_link(request: HttpRequest) -> HttpResponse:
+    return _message(
+        request,
+        _("This link no longer works"),
+        _("Links to manage a subscription expire, and each new one replaces the last."),
+        status=400,
+        link=(reverse("manage-link"), _("Email me a link to manage my subscription")),
     )
 
 
@@ -256,20 +293,56 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
 @csrf_exempt  # RFC 8058: mail clients POST without cookies; the signed token is the credential
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    """GET asks for a click (scanners follow links); POST unsubscribes, 200, no redirect."""
-    subscriber = tokens.subscriber_to_manage(token)
+    """GET asks for a click (scanners follow links); POST unsubscribes, 200, no redirect.
+    This link is in every message, forwarded or not: it does nothing else."""
+    subscriber = tokens.subscriber_to_unsubscribe(token)
     if subscriber is None:
         return _bad_link(request)
     if request.method == "GET":
         return render(
-            request, "public/unsubscribe.html", {"page": Page.get(), "subscriber": subscriber}
+            request,
+            "public/unsubscribe.html",
+            {"page": Page.get(), "subscriber": subscriber, "form": ManageLinkForm()},
         )
     subscriptions.unsubscribe(subscriber)
     return _message(
         request,
         _("You are unsubscribed"),
         _("Nothing more will be sent to you."),
-        link=(tokens.manage_url(subscriber), _("Changed your mind?")),
+        link=(reverse("subscribe"), _("Changed your mind?")),
+    )
+
+
+class ManageLinkForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"), max_length=254)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def manage_link(request: HttpRequest) -> HttpResponse:
+    """ "Email me a link to manage my subscription": the link goes to the address, never to
+    whoever asks, and the answer is the same whether or not the address is subscribed."""
+    form = ManageLinkForm(request.POST or None)
+    if request.method == "POST":
+        if _limited(
+            request, "subscribe-ip", lambda g, r: client_ip(r), settings.SUBSCRIBE_RATE_PER_IP
+        ):
+            return _too_many(request, settings.SUBSCRIBE_RATE_PER_IP)
+        if form.is_valid():
+            subscriptions.request_manage_links(form.cleaned_data["email"])
+            return _message(
+                request,
+                _("Check your inbox"),
+                _(
+                    "If this address is subscribed, a link to manage its subscription is on "
+                    "its way."
+                ),
+            )
+    return render(
+        request,
+        "public/manage_link.html",
+        {"page": Page.get(), "form": form},
+        status=400 if form.errors else 200,
     )
 
 
@@ -277,6 +350,7 @@ urlpatterns = [
     path("subscribe", subscribe, name="subscribe"),
     path("incidents/<str:incident_id>/subscribe", subscribe, name="subscribe-incident"),
     path("subscribe/confirm/<str:token>", confirm, name="subscribe-confirm"),
+    path("subscriptions/manage", manage_link, name="manage-link"),
     path("subscriptions/<str:token>", manage, name="subscription"),
     path("subscriptions/<str:token>/unsubscribe", unsubscribe, name="unsubscribe"),
 ]

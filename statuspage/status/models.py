@@ -7,6 +7,7 @@ impact and the page version consistent in one transaction.
 
 from __future__ import annotations
 
+import re
 import secrets
 import string
 import zoneinfo
@@ -108,11 +109,24 @@ class Cause(models.TextChoices):
     MAINTENANCE = "maintenance", _("Maintenance")
 
 
+# Every character that ends a line somewhere: email headers, str.splitlines(), Unicode.
+LINE_BREAKS = re.compile("[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+
+def validate_single_line(value: str) -> None:
+    """Names and titles go into email subjects and headers, where a line break would end the
+    header (Django refuses to send such a message at all): they are one line."""
+    if LINE_BREAKS.search(value):
+        raise ValidationError(_("Write this on one line, without line breaks."), code="multiline")
+
+
 class Page(models.Model):
     """The one status page this installation serves; its version changes on every write."""
 
     id = models.CharField(primary_key=True, max_length=12, default=new_public_id, editable=False)
-    name = models.CharField(_("name"), max_length=255, default="Status")
+    name = models.CharField(
+        _("name"), max_length=255, default="Status", validators=[validate_single_line]
+    )
     time_zone = models.CharField(
         _("time zone"),
         max_length=64,
@@ -154,7 +168,7 @@ class Page(models.Model):
 
 class ComponentGroup(models.Model):
     id = models.CharField(primary_key=True, max_length=12, default=new_public_id, editable=False)
-    name = models.CharField(_("name"), max_length=255)
+    name = models.CharField(_("name"), max_length=255, validators=[validate_single_line])
     description = models.TextField(_("description"), blank=True)
     position = models.PositiveIntegerField(_("position"), default=0, db_index=True)
     collapsed = models.BooleanField(
@@ -176,7 +190,7 @@ class ComponentGroup(models.Model):
 
 class Component(models.Model):
     id = models.CharField(primary_key=True, max_length=12, default=new_public_id, editable=False)
-    name = models.CharField(_("name"), max_length=255)
+    name = models.CharField(_("name"), max_length=255, validators=[validate_single_line])
     description = models.TextField(_("description"), blank=True)
     group = models.ForeignKey(
         ComponentGroup,
@@ -301,7 +315,7 @@ class Incident(models.Model):
     kind = models.CharField(
         _("kind"), max_length=16, choices=IncidentKind.choices, default=IncidentKind.INCIDENT
     )
-    name = models.CharField(_("title"), max_length=255)
+    name = models.CharField(_("title"), max_length=255, validators=[validate_single_line])
     status = models.CharField(_("status"), max_length=16, choices=IncidentStatus.choices)
     impact = models.CharField(max_length=16, choices=Impact.choices, default=Impact.NONE)
     impact_override = models.CharField(
@@ -465,11 +479,11 @@ class IncidentTemplate(models.Model):
     """A reusable start for incidents that recur (title, message, status, components)."""
 
     id = models.CharField(primary_key=True, max_length=12, default=new_public_id, editable=False)
-    name = models.CharField(_("template name"), max_length=255)
+    name = models.CharField(_("template name"), max_length=255, validators=[validate_single_line])
     kind = models.CharField(
         _("kind"), max_length=16, choices=IncidentKind.choices, default=IncidentKind.INCIDENT
     )
-    title = models.CharField(_("incident title"), max_length=255)
+    title = models.CharField(_("incident title"), max_length=255, validators=[validate_single_line])
     body = models.TextField(_("message"))
     update_status = models.CharField(
         _("status"), max_length=16, choices=IncidentStatus.choices, default=S.INVESTIGATING
@@ -533,7 +547,7 @@ class RecurringMaintenance(models.Model):
     """
 
     id = models.CharField(primary_key=True, max_length=12, default=new_public_id, editable=False)
-    name = models.CharField(_("title"), max_length=255)
+    name = models.CharField(_("title"), max_length=255, validators=[validate_single_line])
     body = models.TextField(
         _("message"), help_text=_("Markdown. Posted as the first update of every window.")
     )
@@ -760,6 +774,7 @@ class SelfHelpTopic(models.Model):
     title = models.CharField(
         _("problem"),
         max_length=255,
+        validators=[validate_single_line],
         help_text=_("As a visitor would say it, e.g. “My identity check is not finished”."),
     )
     body = models.TextField(_("what to do"), help_text=_("Markdown."))

@@ -53,6 +53,7 @@ def test_the_receiver_gets_a_signed_statuspage_payload(components, webhook_subsc
     assert payload["incident"]["incident_updates"][0]["body"] == "Payouts are failing."
     assert payload["page"]["status_description"] == "Partial System Outage"
     assert payload["meta"]["unsubscribe"].startswith("http://127.0.0.1:8000/subscriptions/")
+    assert payload["meta"]["unsubscribe"].endswith("/unsubscribe")
     assert {"id", "page_id", "shortlink", "components", "scheduled_for"} <= set(payload["incident"])
     assert request.headers["webhook-id"] == Delivery.objects.get(notice__kind="incident_update").uid
 
