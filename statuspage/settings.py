@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
 from statuspage.lib.env import (
@@ -364,6 +365,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 30, minim
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "statuspage.public.subscribe.client_ip"  # X-Forwarded-For rules
 AXES_RESET_ON_SUCCESS = True
+AXES_COOLOFF_MESSAGE = _(
+    "Too many wrong passwords. Signing in to this account from your address is paused: try "
+    "again later, or ask an administrator to unlock it."
+)
 # The admin asks for a one-time password from the operator's TOTP device, not only a password.
 REQUIRE_OPERATOR_2FA = env_bool("REQUIRE_OPERATOR_2FA", False)
 OTP_TOTP_ISSUER = _public.hostname
