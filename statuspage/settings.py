@@ -7,9 +7,11 @@ that does not parse stops start-up with a message that names the variable.
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
 from statuspage.lib.env import (
@@ -88,6 +90,11 @@ INSTALLED_APPS = [
     "statuspage.readpath",
     "statuspage.api",
     "statuspage.notify",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "auditlog",
+    "statuspage.operators",  # after axes, django_otp and auditlog: it replaces their admins
 ]
 
 MIDDLEWARE = [
@@ -99,8 +106,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "statuspage.operators.audit.OperatorActions",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "statuspage.urls"
@@ -344,6 +354,31 @@ UPTIME_REFRESH_SECONDS = env_int("UPTIME_REFRESH_SECONDS", 300, minimum=30)
 # the GET carries its header from the view, since the fast path skips this middleware.
 CORS_URLS_REGEX = rf"{CORS_URLS_REGEX}|^/widget(\.[a-z-]+)?\.json$"
 # --- end of maintenance and uptime settings ---
+
+# --- Operator accounts: sign-in lockout, two-factor, audit log (statuspage/operators) ---
+# The lockout's check comes first; ModelBackend then checks the password.
+AUTHENTICATION_BACKENDS = [
+    "statuspage.operators.signin.LoginThrottle",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# After this many wrong passwords for one username from one address, that pair is locked out.
+# The pair, not the address or the username alone: a visitor cannot lock an operator out, and
+# one office behind a single address does not lock out its colleagues.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1, maximum=100)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 30, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "statuspage.public.subscribe.client_ip"  # X-Forwarded-For rules
+AXES_RESET_ON_SUCCESS = True
+AXES_COOLOFF_MESSAGE = _(
+    "Too many wrong passwords. Signing in to this account from your address is paused: try "
+    "again later, or ask an administrator to unlock it."
+)
+# The admin asks for a one-time password from the operator's TOTP device, not only a password.
+REQUIRE_OPERATOR_2FA = env_bool("REQUIRE_OPERATOR_2FA", False)
+OTP_TOTP_ISSUER = _public.hostname
+# Changes are kept as JSON (before and after of each field), readable and filterable.
+AUDITLOG_STORE_JSON_CHANGES = True
+# --- end of operator account settings ---
 
 # --- Celery beat: every periodic task, in one place ---
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
