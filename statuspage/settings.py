@@ -369,6 +369,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 30, minim
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "statuspage.public.subscribe.client_ip"  # X-Forwarded-For rules
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner and INFO lines per sign-in; attempts are listed in the admin
 AXES_COOLOFF_MESSAGE = _(
     "Too many wrong passwords. Signing in to this account from your address is paused: try "
     "again later, or ask an administrator to unlock it."
