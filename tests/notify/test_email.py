@@ -7,30 +7,16 @@ import re
 from statuspage.notify import delivery
 from statuspage.notify.models import Delivery, Notice
 from statuspage.status import services
-from statuspage.status.models import Incident
+from tests.notify.workers import send_all
 
-
-def open_outage(components):
-    return services.open_incident(
-        Incident(
-            name="Disbursement failing",
-            alternative_channel="Use the mini-program.",
-        ),
-        body="Payouts are **failing**.",
-        component_statuses={components["disbursement"]: "major_outage"},
-    )
-
-
-def send_all() -> None:
-    for notice in Notice.objects.filter(fanned_out_at__isnull=True):
-        delivery.fan_out(notice.pk, lambda mode, ids: delivery.deliver(ids))
+BODY = "Payouts are **failing**."
 
 
 def test_a_notice_email_says_what_and_what_to_do_in_both_parts(
-    components, email_subscriber, mailbox
+    components, email_subscriber, mailbox, outage
 ):
     email_subscriber("ana@example.com", language="en")
-    open_outage(components)
+    outage(body=BODY)
     send_all()
     [message] = mailbox.wait_for(1)
     assert message["Subject"].strip() == "[Status] Investigating: Disbursement failing"
@@ -44,9 +30,9 @@ def test_a_notice_email_says_what_and_what_to_do_in_both_parts(
     assert "<strong>failing</strong>" in html
 
 
-def test_it_speaks_the_subscribers_language(components, email_subscriber, mailbox):
+def test_it_speaks_the_subscribers_language(components, email_subscriber, mailbox, outage):
     email_subscriber("li@example.com", language="zh-hans")
-    open_outage(components)
+    outage(body=BODY)
     send_all()
     [message] = mailbox.wait_for(1)
     assert "调查中" in message["Subject"]
@@ -56,10 +42,10 @@ def test_it_speaks_the_subscribers_language(components, email_subscriber, mailbo
 
 
 def test_every_email_carries_one_click_unsubscribe_and_a_manage_link(
-    components, email_subscriber, mailbox, client
+    components, email_subscriber, mailbox, client, outage
 ):
     email_subscriber("ana@example.com")
-    open_outage(components)
+    outage(body=BODY)
     send_all()
     [message] = mailbox.wait_for(1)
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -75,30 +61,32 @@ def test_every_email_carries_one_click_unsubscribe_and_a_manage_link(
     assert Delivery.objects.get().subscriber.state == "unsubscribed"
 
 
-def test_the_message_id_is_stable_per_delivery(components, email_subscriber, mailbox):
+def test_the_message_id_is_stable_per_delivery(components, email_subscriber, mailbox, outage):
     email_subscriber("ana@example.com")
-    open_outage(components)
+    outage(body=BODY)
     send_all()
     sent = Delivery.objects.get()
     [message] = mailbox.wait_for(1)
     assert message["Message-ID"] == f"<{sent.uid}@127.0.0.1>"
 
 
-def test_many_messages_share_one_smtp_connection(components, email_subscriber, mailbox):
+def test_many_messages_share_one_smtp_connection(components, email_subscriber, mailbox, outage):
     for n in range(30):
         email_subscriber(f"s{n}@example.com")
-    open_outage(components)
+    outage(body=BODY)
     send_all()
     mailbox.wait_for(30)
     assert mailbox.sessions == 1
     assert Delivery.objects.filter(status="delivered").count() == 30
 
 
-def test_a_refused_address_quarantines_the_subscriber(components, email_subscriber, mailbox):
+def test_a_refused_address_quarantines_the_subscriber(
+    components, email_subscriber, mailbox, outage
+):
     gone = email_subscriber("nobody@example.com")
     email_subscriber("ana@example.com")
     mailbox.refuse.add("nobody@example.com")
-    open_outage(components)
+    outage(body=BODY)
     send_all()
     refused = Delivery.objects.get(subscriber=gone)
     assert refused.status == "dead"
@@ -108,18 +96,20 @@ def test_a_refused_address_quarantines_the_subscriber(components, email_subscrib
     assert len(mailbox.to("ana@example.com")) == 1
 
 
-def test_an_unreachable_mail_server_means_retry_not_loss(components, email_subscriber, settings):
+def test_an_unreachable_mail_server_means_retry_not_loss(
+    components, email_subscriber, settings, outage
+):
     email_subscriber("ana@example.com")
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 1
-    open_outage(components)
+    outage(body=BODY)
     send_all()
     failed = Delivery.objects.get()
     assert failed.status == "failed"
     assert "unreachable" in failed.last_error
 
 
-def test_prepared_bytes_and_django_messages_say_the_same(components, email_subscriber):
+def test_prepared_bytes_and_django_messages_say_the_same(components, email_subscriber, outage):
     """The SMTP fast path and the path for other backends produce the same email."""
     import email
     import email.policy
@@ -127,7 +117,7 @@ def test_prepared_bytes_and_django_messages_say_the_same(components, email_subsc
     from statuspage.notify.messages import NoticeEmails
 
     email_subscriber("li@example.com", language="zh-hans")
-    open_outage(components)
+    outage(body=BODY)
     notice = Notice.objects.get()
     delivery.fan_out(notice.pk, lambda mode, ids: None)
     emails = NoticeEmails()
@@ -150,12 +140,12 @@ def test_prepared_bytes_and_django_messages_say_the_same(components, email_subsc
         assert fast.get_body((kind,)).get_content() == slow.get_body((kind,)).get_content()
 
 
-def test_other_email_backends_get_ordinary_messages(components, email_subscriber, settings):
+def test_other_email_backends_get_ordinary_messages(components, email_subscriber, settings, outage):
     from django.core import mail
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     email_subscriber("ana@example.com")
-    open_outage(components)
+    outage(body=BODY)
     send_all()
     [message] = mail.outbox
     assert message.subject == "[Status] Investigating: Disbursement failing"
@@ -164,14 +154,14 @@ def test_other_email_backends_get_ordinary_messages(components, email_subscriber
 
 
 def test_the_email_shows_the_update_it_announces_even_when_back_dated(
-    components, email_subscriber, mailbox
+    components, email_subscriber, mailbox, outage
 ):
     from datetime import timedelta
 
     from django.utils import timezone
 
     email_subscriber("ana@example.com")
-    incident = open_outage(components)
+    incident = outage(body=BODY)
     send_all()
     services.post_update(
         incident,

@@ -13,32 +13,9 @@ from django.db import connection
 from django.utils import timezone
 
 from statuspage.notify import delivery
-from statuspage.notify.models import Attempt, Delivery, Notice, Subscriber
+from statuspage.notify.models import Attempt, Delivery, Subscriber
 from statuspage.status import services
-from statuspage.status.models import Incident
-
-
-@pytest.fixture
-def outage(components):
-    """Opens the incident when called: after the test's subscribers have confirmed, so that
-    they are its audience."""
-
-    def open_it() -> Incident:
-        return services.open_incident(
-            Incident(name="Disbursement failing"),
-            body="Payouts are failing.",
-            component_statuses={components["disbursement"]: "major_outage"},
-        )
-
-    return open_it
-
-
-def fan_out_all() -> list[int]:
-    """Create every notice's deliveries; return their ids, unattempted."""
-    handed: list[int] = []
-    for notice in Notice.objects.filter(fanned_out_at__isnull=True).order_by("pk"):
-        delivery.fan_out(notice.pk, lambda mode, ids: handed.extend(ids))
-    return handed
+from tests.notify.workers import fan_out_all
 
 
 def of(subscriber: Subscriber) -> Delivery:

@@ -7,16 +7,6 @@ import pytest
 from statuspage.notify import delivery
 from statuspage.notify.models import Delivery, Notice, SubscriberState
 from statuspage.status import services
-from statuspage.status.models import Incident
-
-
-def open_outage(components, *, notify=True, key="disbursement"):
-    return services.open_incident(
-        Incident(name="Disbursement failing"),
-        body="Payouts are failing.",
-        component_statuses={components[key]: "major_outage"},
-        notify=notify,
-    )
 
 
 def fan_out(notice: Notice) -> list[tuple[str, list[int]]]:
@@ -25,8 +15,8 @@ def fan_out(notice: Notice) -> list[tuple[str, list[int]]]:
     return sent
 
 
-def test_publishing_writes_a_notice_in_the_same_transaction(components):
-    incident = open_outage(components)
+def test_publishing_writes_a_notice_in_the_same_transaction(components, open_outage):
+    incident = open_outage()
     notice = Notice.objects.get(kind="incident_update")
     assert notice.incident == incident
     assert notice.update == incident.updates.get()
@@ -35,27 +25,29 @@ def test_publishing_writes_a_notice_in_the_same_transaction(components):
     assert notice.payload["page"]["status_indicator"] == "major"
 
 
-def test_an_update_without_notifications_writes_no_notice(components):
-    open_outage(components, notify=False)
+def test_an_update_without_notifications_writes_no_notice(components, open_outage):
+    open_outage(notify=False)
     assert not Notice.objects.filter(kind="incident_update").exists()
 
 
-def test_a_rolled_back_update_leaves_no_notice(components):
+def test_a_rolled_back_update_leaves_no_notice(components, open_outage):
     with pytest.raises(Exception, match="x"):
         from django.db import transaction
 
         with transaction.atomic():
-            open_outage(components)
+            open_outage()
             raise RuntimeError("x")
     assert not Notice.objects.exists()
 
 
-def test_fan_out_reaches_subscribers_whose_components_intersect(components, email_subscriber):
+def test_fan_out_reaches_subscribers_whose_components_intersect(
+    components, email_subscriber, open_outage
+):
     everything = email_subscriber("all@example.com")
     payouts = email_subscriber("payouts@example.com", components=[components["disbursement"]])
     identity = email_subscriber("identity@example.com", components=[components["identity"]])
     email_subscriber("later@example.com").delete()
-    open_outage(components)
+    open_outage()
     fan_out(Notice.objects.get())
     assert set(Delivery.objects.values_list("subscriber_id", flat=True)) == {
         everything.pk,
@@ -64,7 +56,7 @@ def test_fan_out_reaches_subscribers_whose_components_intersect(components, emai
     assert identity.pk not in Delivery.objects.values_list("subscriber_id", flat=True)
 
 
-def test_only_active_subscribers_are_reached(components, email_subscriber):
+def test_only_active_subscribers_are_reached(components, email_subscriber, open_outage):
     active = email_subscriber("active@example.com")
     for state, address in [
         (SubscriberState.UNCONFIRMED, "unconfirmed@example.com"),
@@ -74,15 +66,15 @@ def test_only_active_subscribers_are_reached(components, email_subscriber):
         subscriber = email_subscriber(address)
         subscriber.state = state
         subscriber.save()
-    open_outage(components)
+    open_outage()
     fan_out(Notice.objects.get())
     assert list(Delivery.objects.values_list("subscriber_id", flat=True)) == [active.pk]
 
 
-def test_fan_out_run_twice_creates_no_duplicates(components, email_subscriber):
+def test_fan_out_run_twice_creates_no_duplicates(components, email_subscriber, open_outage):
     for n in range(5):
         email_subscriber(f"s{n}@example.com")
-    open_outage(components)
+    open_outage()
     notice = Notice.objects.get()
     first = fan_out(notice)
     assert Delivery.objects.count() == 5
@@ -92,11 +84,11 @@ def test_fan_out_run_twice_creates_no_duplicates(components, email_subscriber):
 
 
 def test_an_interrupted_fan_out_resumes_without_duplicates(
-    components, email_subscriber, monkeypatch
+    components, email_subscriber, monkeypatch, open_outage
 ):
     for n in range(7):
         email_subscriber(f"s{n}@example.com")
-    open_outage(components)
+    open_outage()
     notice = Notice.objects.get()
     monkeypatch.setattr(delivery, "FAN_OUT_PAGE", 3)
     calls = []
@@ -116,10 +108,10 @@ def test_an_interrupted_fan_out_resumes_without_duplicates(
     assert sum(len(ids) for _, ids in rest) == 4
 
 
-def test_followers_of_one_incident_hear_only_about_it(components, email_subscriber):
-    incident = open_outage(components)
+def test_followers_of_one_incident_hear_only_about_it(components, email_subscriber, open_outage):
+    incident = open_outage()
     follower = email_subscriber("follower@example.com", incident=incident)
-    other = open_outage(components, key="credit")
+    other = open_outage(down={"credit": "major_outage"})
     fan_out(Notice.objects.get(incident=other))
     assert not Delivery.objects.filter(subscriber=follower).exists()
     services.post_update(incident, status="identified", body="Found it.")
@@ -145,9 +137,9 @@ def test_no_component_notices_are_written_without_webhook_subscribers(components
 
 
 def test_following_the_page_and_an_incident_brings_each_notice_once(
-    components, email_subscriber, webhook_subscriber
+    components, email_subscriber, webhook_subscriber, open_outage
 ):
-    incident = open_outage(components)
+    incident = open_outage()
     page_wide = email_subscriber("ana@example.com")
     email_subscriber("ana@example.com", incident=incident)
     only_the_incident = email_subscriber("bo@example.com", incident=incident)
@@ -159,10 +151,10 @@ def test_following_the_page_and_an_incident_brings_each_notice_once(
 
 
 def test_only_subscribers_confirmed_before_the_notice_was_written_receive_it(
-    components, email_subscriber
+    components, email_subscriber, open_outage
 ):
     before = email_subscriber("before@example.com")
-    open_outage(components)
+    open_outage()
     email_subscriber("after@example.com")  # confirmed after the update was posted
     fan_out(Notice.objects.get())
     assert list(Delivery.objects.values_list("subscriber_id", flat=True)) == [before.pk]

@@ -12,27 +12,7 @@ from statuspage.notify import delivery
 from statuspage.notify.models import Attempt, Delivery, Notice, Subscriber
 from statuspage.status import services
 from statuspage.status.models import Incident
-
-
-@pytest.fixture
-def outage(components):
-    """Opens the incident when called: after the test's subscribers have confirmed, so that
-    they are its audience."""
-
-    def open_it() -> Incident:
-        return services.open_incident(
-            Incident(name="Disbursement failing", alternative_channel="Use the mini-program."),
-            body="Payouts are failing.",
-            component_statuses={components["disbursement"]: "major_outage"},
-        )
-
-    return open_it
-
-
-def send_all() -> None:
-    """Fan out every notice and attempt every delivery, as workers would."""
-    for notice in Notice.objects.filter(fanned_out_at__isnull=True):
-        delivery.fan_out(notice.pk, lambda mode, ids: delivery.deliver(ids))
+from tests.notify.workers import send_all
 
 
 def test_the_receiver_gets_a_signed_statuspage_payload(components, webhook_subscriber, receiver):
