@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 import feedparser
 import icalendar
@@ -11,7 +12,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from statuspage.status import services
-from statuspage.status.models import Incident, IncidentKind, IncidentStatus
+from statuspage.status.models import Incident, IncidentStatus
 
 
 @pytest.fixture
@@ -79,23 +80,9 @@ def test_a_new_incident_reaches_the_feed(client, history, commit):
 
 
 @pytest.fixture
-def maintenance(components, commit):
+def maintenance(schedule_maintenance):
     now = timezone.now()
-
-    def schedule(name: str, starts, hours: int = 2, **fields):
-        return commit(
-            services.open_incident,
-            Incident(
-                kind=IncidentKind.MAINTENANCE,
-                name=name,
-                scheduled_for=starts,
-                scheduled_until=starts + timedelta(hours=hours),
-                **fields,
-            ),
-            body=f"{name}: planned.",
-            affected=[components["credit"]],
-        )
-
+    schedule = partial(schedule_maintenance, committed=True)
     upcoming = schedule("Database upgrade", now + timedelta(days=3))
     running = schedule("Network work", now - timedelta(hours=1), status="in_progress")
     far_past = schedule("Old work", now + timedelta(days=1))

@@ -24,13 +24,8 @@ pytestmark = pytest.mark.usefixtures("keep_the_test_connection")
 
 
 @pytest.fixture
-def outage(components, commit):
-    return commit(
-        services.open_incident,
-        Incident(name="Disbursement failing"),
-        body="Payouts are failing.",
-        component_statuses={components["disbursement"]: "major_outage"},
-    )
+def outage(open_outage) -> Incident:
+    return open_outage(committed=True)
 
 
 def test_rendering_on_write_leaves_nothing_for_the_first_visitor_to_render(

@@ -13,17 +13,13 @@ from statuspage.status.models import Incident
 
 
 @pytest.fixture
-def outage(components, commit):
-    return commit(
-        services.open_incident,
-        Incident(
-            name="Disbursement failing",
-            cause="third_party",
-            alternative_channel="Borrow in the mini-program instead.",
-            expected_recovery_at=timezone.now() + timedelta(hours=2),
-        ),
+def outage(open_outage) -> Incident:
+    return open_outage(
+        cause="third_party",
+        alternative_channel="Borrow in the mini-program instead.",
+        expected_recovery_at=timezone.now() + timedelta(hours=2),
         body="Loans are **not** being paid out.",
-        component_statuses={components["disbursement"]: "major_outage"},
+        committed=True,
     )
 
 
