@@ -9,18 +9,7 @@ from django.utils import timezone
 
 from statuspage.status import services
 from statuspage.status.models import Component, Incident, IncidentKind, Page
-
-ENDPOINTS = {
-    "/api/v2/summary.json": {"page", "components", "incidents", "scheduled_maintenances", "status"},
-    "/api/v2/status.json": {"page", "status"},
-    "/api/v2/components.json": {"page", "components"},
-    "/api/v2/incidents.json": {"page", "incidents"},
-    "/api/v2/incidents/unresolved.json": {"page", "incidents"},
-    "/api/v2/incidents/resolved.json": {"page", "incidents"},
-    "/api/v2/scheduled-maintenances.json": {"page", "scheduled_maintenances"},
-    "/api/v2/scheduled-maintenances/upcoming.json": {"page", "scheduled_maintenances"},
-    "/api/v2/scheduled-maintenances/active.json": {"page", "scheduled_maintenances"},
-}
+from tests.api.clients import ENDPOINTS
 
 
 def stamp(moment, zone="Asia/Shanghai") -> str:

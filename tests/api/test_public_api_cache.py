@@ -6,7 +6,7 @@ import pytest
 
 from statuspage.status import services
 from statuspage.status.models import Incident
-from tests.api.test_public_api import ENDPOINTS
+from tests.api.clients import ENDPOINTS
 
 
 @pytest.mark.parametrize("path", ENDPOINTS)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from statuspage.api.models import ApiKey
-from tests.api.conftest import Api
+from tests.api.clients import Api
 
 
 def test_a_key_over_its_budget_is_told_when_to_come_back(api, settings, db):

@@ -14,7 +14,7 @@ from statuspage.api.models import ApiKey
 from statuspage.notify import subscriptions
 from statuspage.notify.models import Subscriber
 from statuspage.status.models import Page
-from tests.api.conftest import Api
+from tests.api.clients import Api
 
 PUBLIC_URL = "http://127.0.0.1:8000"
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from statuspage.api.models import ApiKey
 from statuspage.status import services
 from statuspage.status.models import Incident, Page, StatusChange
-from tests.api.conftest import Api
+from tests.api.clients import Api
 from tests.status.admin_forms import change_form
 
 
