@@ -24,6 +24,12 @@ from statuspage.lib.env import (
     env_str,
     env_url,
 )
+from statuspage.lib.private_files import (
+    create_empty_private_file,
+    create_private_file,
+    private_dir,
+    tighten,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 RUN_DIR = Path(env_str("RUN_DIR", str(BASE_DIR / ".run"))).resolve()
@@ -34,11 +40,9 @@ def _secret_key() -> str:
     key = env_str("SECRET_KEY", "")
     if key:
         return key
-    path = RUN_DIR / "secret_key"
-    if not path.exists():
-        RUN_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+    path = private_dir(RUN_DIR) / "secret_key"
+    create_private_file(path, secrets.token_urlsafe(50))
+    tighten(path)
     return path.read_text().strip()
 
 
@@ -133,6 +137,12 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file, not memory, so a Celery worker started by a test sees the test database.
     _database["TEST"] = {"NAME": str(RUN_DIR / "test.sqlite3")}
+    # Sessions and webhook secrets live in it: born 0600 (SQLite would make it 0644).
+    _database_file = Path(_database["NAME"]) if _database["NAME"] != ":memory:" else None
+    if _database_file is not None and _database_file.parent == RUN_DIR:
+        private_dir(RUN_DIR)
+    if _database_file is not None and _database_file.parent.is_dir():
+        create_empty_private_file(_database_file)
 else:
     _database["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
     _database["CONN_HEALTH_CHECKS"] = True
