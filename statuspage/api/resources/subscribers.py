@@ -3,8 +3,10 @@
 As Statuspage: the type is inferred from the fields (`email` → email, `endpoint` + `email` →
 webhook; SMS, Slack and Teams cannot be created here), lists are paged from page 0, quarantined
 subscribers are left out unless asked for, and `skip_confirmation_notification` imports an
-existing list without sending confirmations. Unsubscribing keeps the row (its history stays);
-it is what DELETE does. A webhook created here answers with its signing `secret`, once.
+existing list without sending confirmations (only with a key whose owner has the permission
+`api.add_subscriber_without_confirmation`, which operators do not have). Unsubscribing keeps
+the row (its history stays); it is what DELETE does. A webhook created here answers with its
+signing `secret`, once.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from statuspage.api.base import ERRORS, ManagementView, wrapped
 from statuspage.api.errors import BadRequest, Unprocessable
 from statuspage.api.fields import ComponentRefs, Flag, Text
+from statuspage.api.models import SKIP_CONFIRMATION_PERMISSION
 from statuspage.celery import enqueue
 from statuspage.notify import subscriptions, tasks
 from statuspage.notify.models import Mode, Subscriber, SubscriberState
@@ -37,6 +41,11 @@ STATE_FILTERS = {
 
 
 NULL_TEXT = {"type": "string", "nullable": True}
+SKIP_CONFIRMATION_DENIED = _(
+    "Adding subscribers without confirmation needs the permission “Can add subscribers through "
+    "the API without confirming them” for the person this API key belongs to. Leave out "
+    "skip_confirmation_notification to send each a confirmation instead."
+)
 
 
 class SubscriberSerializer(serializers.Serializer):
@@ -111,13 +120,16 @@ class SubscriberView(ManagementView):
         data = self.validated(SubscriberInput, self.payload())
         if incident is not None and data.get("endpoint"):
             raise Unprocessable({"endpoint": [_("An incident can be followed by email only.")]})
+        skip_confirmation = data.get("skip_confirmation_notification", False)
+        if skip_confirmation and not self.request.auth.owner_holds(SKIP_CONFIRMATION_PERMISSION):
+            raise PermissionDenied(SKIP_CONFIRMATION_DENIED)
         subscriber = subscriptions.subscribe(
             email=data["email"],
             endpoint=data.get("endpoint", ""),
             components=data.get("component_ids", []),
             language=data.get("language"),
             incident=incident,
-            skip_confirmation=data.get("skip_confirmation_notification", False),
+            skip_confirmation=skip_confirmation,
         )
         subscriber.secret = (
             subscriptions.reveal_secret(subscriber) if subscriber.mode == Mode.WEBHOOK else None
