@@ -6,6 +6,7 @@ that does not parse stops start-up with a message that names the variable.
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -13,6 +14,7 @@ from urllib.parse import urlsplit
 from kombu import Queue
 
 from statuspage.lib.env import (
+    SettingError,
     env_bool,
     env_choice,
     env_database,
@@ -67,10 +69,58 @@ ALLOWED_HOSTS = env_list(
 )
 CSRF_TRUSTED_ORIGINS = [f"{_public.scheme}://{_public.netloc}"]
 HTTPS = _public.scheme == "https"
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# --- Production hardening: README "Production settings"; `check --deploy` passes with them ---
+# Cookies only over https: the default follows PUBLIC_URL.
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HTTPS)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", HTTPS)
+# An operator's console session lasts a working day, not Django's two weeks.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 10 * 3600, minimum=60)
+# Redirect http to https, and tell browsers to use https only (HSTS) for this many seconds.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+
+
+def _proxy_ssl_header() -> tuple[str, str] | None:
+    """The header a TLS-terminating proxy sets to `https` (e.g. X-Forwarded-Proto), as Django's
+    SECURE_PROXY_SSL_HEADER. Only for a proxy that always sets it: otherwise clients could."""
+    name = env_str("SECURE_PROXY_SSL_HEADER", "")
+    if not name:
+        return None
+    if not re.fullmatch(r"[A-Za-z0-9-]+", name):
+        raise SettingError("SECURE_PROXY_SSL_HEADER", name, "a header name, e.g. X-Forwarded-Proto")
+    return f"HTTP_{name.upper().replace('-', '_')}", "https"
+
+
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header()
+# Content-Security-Policy on every page: scripts and styles only from our own files, no inline
+# code, no framing, no plugins. The public pages need nothing more; the fast path and nginx
+# (deploy/nginx.conf) send the same header (statuspage/readpath/cache.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+# What the admin and the API's Swagger UI add to it (statuspage/security.py): inline styles, which
+# their libraries set (jQuery, Swagger UI), and Swagger UI's data: icons. Scripts stay 'self'.
+CONTENT_SECURITY_POLICY_ALLOWANCES = {
+    "/admin/": {"style-src": ["'unsafe-inline'"]},
+    "/api/docs/": {"style-src": ["'unsafe-inline'"], "img-src": ["data:"]},
+}
+# --- end of production hardening ---
 
 WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 2, minimum=1, maximum=64)
 WORKER_CONCURRENCY = env_int("WORKER_CONCURRENCY", 2, minimum=1, maximum=64)
@@ -96,6 +146,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "statuspage.security.ContentSecurityPolicy",
+    "statuspage.security.NoStoreForManagementApi",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -23,6 +23,7 @@ from functools import wraps
 
 import brotli
 import redis
+from csp.utils import build_policy
 from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
@@ -147,12 +148,14 @@ class CachedResponse:
         return response
 
 
-# What Django's security middleware would add; the fast path adds the same (see `answer`).
+# What Django's security middleware (and django-csp's) would add; the fast path adds the same
+# (see `answer`).
 SECURITY_HEADERS = (
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "same-origin"),
     ("Cross-Origin-Opener-Policy", "same-origin"),
     ("X-Frame-Options", "DENY"),
+    ("Content-Security-Policy", build_policy()),
 )
 
 

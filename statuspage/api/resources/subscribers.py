@@ -14,7 +14,12 @@ from __future__ import annotations
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
@@ -344,13 +349,22 @@ class BulkReactivate(BulkView):
 
 
 COUNT_KEYS = ("email", "sms", "webhook", "integration_partner", "slack", "teams")
+STATE_KEYS = ("active", "unconfirmed", "quarantined")
+# The two answers' shapes, for the schema: every key is always present.
+COUNTS = inline_serializer(
+    "SubscriberCounts", {key: serializers.IntegerField() for key in COUNT_KEYS}
+)
+STATE_COUNTS = inline_serializer(
+    "SubscriberStateCounts", {state: serializers.IntegerField() for state in STATE_KEYS}
+)
+HISTOGRAM = inline_serializer("SubscriberHistogram", {key: STATE_COUNTS for key in COUNT_KEYS})
 
 
 class SubscriberCount(SubscriberView):
     @extend_schema(
         operation_id="countSubscribers",
         parameters=LIST_PARAMETERS[1:3],
-        responses={200: serializers.DictField(child=serializers.IntegerField()), **ERRORS},
+        responses={200: COUNTS, **ERRORS},
     )
     def get(self, request: Request, page_id: str) -> Response:
         chosen = _filtered(request, Subscriber.objects.filter(incident__isnull=True))
@@ -361,7 +375,7 @@ class SubscriberCount(SubscriberView):
 class SubscriberHistogram(SubscriberView):
     @extend_schema(
         operation_id="subscriberHistogramByState",
-        responses={200: serializers.DictField(), **ERRORS},
+        responses={200: HISTOGRAM, **ERRORS},
     )
     def get(self, request: Request, page_id: str) -> Response:
         rows = (
@@ -370,7 +384,7 @@ class SubscriberHistogram(SubscriberView):
             .values_list("mode", "state")
             .annotate(n=Count("pk"))
         )
-        histogram = {key: {"active": 0, "unconfirmed": 0, "quarantined": 0} for key in COUNT_KEYS}
+        histogram = {key: dict.fromkeys(STATE_KEYS, 0) for key in COUNT_KEYS}
         for mode, state, n in rows:
             if state in histogram[mode]:
                 histogram[mode][state] = n
