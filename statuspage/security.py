@@ -1,7 +1,7 @@
 """Headers every response carries beyond Django's SecurityMiddleware.
 
 - Content-Security-Policy (django-csp): CONTENT_SECURITY_POLICY everywhere, with the additions
-  in CONTENT_SECURITY_POLICY_ALLOWANCES for the paths that need them (the admin, Swagger UI).
+  in CONTENT_SECURITY_POLICY_ALLOWANCES for the paths that need them (Swagger UI's icons).
 - `Cache-Control: no-store` on the management API (/v1, /api/v1): its answers hold subscribers'
   addresses and webhook secrets, which no browser or proxy cache may keep.
 """
