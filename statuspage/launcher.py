@@ -1,9 +1,9 @@
 """`make run`: one command that starts the whole service in the foreground.
 
 It starts the embedded Redis when REDIS_URL is not set, migrates, collects static files, loads
-the demo data once, makes sure an operator can sign in (and prints how), then runs the web
-server, a Celery worker and Celery beat from the Procfile under honcho. Ctrl-C stops them all,
-and the embedded Redis with them.
+the demo data once, makes sure an operator can sign in (printing the password only on the start
+that creates the account), then runs the web server, a Celery worker and Celery beat from the
+Procfile under honcho. Ctrl-C stops them all, and the embedded Redis with them.
 """
 
 from __future__ import annotations
@@ -19,6 +19,17 @@ import django
 from statuspage.lib.env import SettingError
 
 
+def prepare() -> None:
+    """Everything before the processes start: the schema, static files, the demo, a login.
+    Run on every start; the operator's password is printed only by the start that creates it."""
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    call_command("load_demo")
+    call_command("ensure_operator")
+
+
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "statuspage.settings")
     try:
@@ -28,7 +39,6 @@ def main() -> int:
         return 2
 
     from django.conf import settings
-    from django.core.management import call_command
 
     from statuspage.lib.embedded_redis import EmbeddedRedis
 
@@ -37,10 +47,7 @@ def main() -> int:
         redis = EmbeddedRedis(settings.EMBEDDED_REDIS_SOCKET).start()
         print(f"Embedded Redis on {redis.socket_path}")
     try:
-        call_command("migrate", interactive=False, verbosity=0)
-        call_command("collectstatic", interactive=False, verbosity=0)
-        call_command("load_demo")
-        call_command("ensure_operator")
+        prepare()
         host = f"[{settings.HOST}]" if ":" in settings.HOST else settings.HOST
         base = f"http://{host}:{settings.PORT}"
         print(f"Status page: {base}/\nOperator console: {base}/admin/\n(Ctrl-C stops everything)")

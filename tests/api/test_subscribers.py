@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import Permission
 
 from statuspage.notify import subscriptions
 from statuspage.notify.models import Subscriber
@@ -31,7 +32,10 @@ def test_an_email_subscriber_is_created_unconfirmed_and_sent_a_confirmation(api,
     assert Subscriber.objects.get().state == "unconfirmed"
 
 
-def test_importing_an_existing_list_skips_confirmation(api, components):
+def test_importing_an_existing_list_skips_confirmation(api, components, integrator):
+    integrator.user_permissions.add(
+        Permission.objects.get(codename="add_subscriber_without_confirmation")
+    )
     response = api.post(
         "subscribers",
         {

@@ -3,8 +3,10 @@
 As Statuspage: the type is inferred from the fields (`email` → email, `endpoint` + `email` →
 webhook; SMS, Slack and Teams cannot be created here), lists are paged from page 0, quarantined
 subscribers are left out unless asked for, and `skip_confirmation_notification` imports an
-existing list without sending confirmations. Unsubscribing keeps the row (its history stays);
-it is what DELETE does. A webhook created here answers with its signing `secret`, once.
+existing list without sending confirmations (only with a key whose owner has the permission
+`api.add_subscriber_without_confirmation`, which operators do not have). Unsubscribing keeps
+the row (its history stays); it is what DELETE does. A webhook created here answers with its
+signing `secret`, once.
 """
 
 from __future__ import annotations
@@ -12,14 +14,21 @@ from __future__ import annotations
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from statuspage.api.base import ERRORS, ManagementView, wrapped
 from statuspage.api.errors import BadRequest, Unprocessable
 from statuspage.api.fields import ComponentRefs, Flag, Text
+from statuspage.api.models import SKIP_CONFIRMATION_PERMISSION
 from statuspage.celery import enqueue
 from statuspage.notify import subscriptions, tasks
 from statuspage.notify.models import Mode, Subscriber, SubscriberState
@@ -37,6 +46,11 @@ STATE_FILTERS = {
 
 
 NULL_TEXT = {"type": "string", "nullable": True}
+SKIP_CONFIRMATION_DENIED = _(
+    "Adding subscribers without confirmation needs the permission “Can add subscribers through "
+    "the API without confirming them” for the person this API key belongs to. Leave out "
+    "skip_confirmation_notification to send each a confirmation instead."
+)
 
 
 class SubscriberSerializer(serializers.Serializer):
@@ -111,13 +125,16 @@ class SubscriberView(ManagementView):
         data = self.validated(SubscriberInput, self.payload())
         if incident is not None and data.get("endpoint"):
             raise Unprocessable({"endpoint": [_("An incident can be followed by email only.")]})
+        skip_confirmation = data.get("skip_confirmation_notification", False)
+        if skip_confirmation and not self.request.auth.owner_holds(SKIP_CONFIRMATION_PERMISSION):
+            raise PermissionDenied(SKIP_CONFIRMATION_DENIED)
         subscriber = subscriptions.subscribe(
             email=data["email"],
             endpoint=data.get("endpoint", ""),
             components=data.get("component_ids", []),
             language=data.get("language"),
             incident=incident,
-            skip_confirmation=data.get("skip_confirmation_notification", False),
+            skip_confirmation=skip_confirmation,
         )
         subscriber.secret = (
             subscriptions.reveal_secret(subscriber) if subscriber.mode == Mode.WEBHOOK else None
@@ -332,13 +349,22 @@ class BulkReactivate(BulkView):
 
 
 COUNT_KEYS = ("email", "sms", "webhook", "integration_partner", "slack", "teams")
+STATE_KEYS = ("active", "unconfirmed", "quarantined")
+# The two answers' shapes, for the schema: every key is always present.
+COUNTS = inline_serializer(
+    "SubscriberCounts", {key: serializers.IntegerField() for key in COUNT_KEYS}
+)
+STATE_COUNTS = inline_serializer(
+    "SubscriberStateCounts", {state: serializers.IntegerField() for state in STATE_KEYS}
+)
+HISTOGRAM = inline_serializer("SubscriberHistogram", {key: STATE_COUNTS for key in COUNT_KEYS})
 
 
 class SubscriberCount(SubscriberView):
     @extend_schema(
         operation_id="countSubscribers",
         parameters=LIST_PARAMETERS[1:3],
-        responses={200: serializers.DictField(child=serializers.IntegerField()), **ERRORS},
+        responses={200: COUNTS, **ERRORS},
     )
     def get(self, request: Request, page_id: str) -> Response:
         chosen = _filtered(request, Subscriber.objects.filter(incident__isnull=True))
@@ -349,7 +375,7 @@ class SubscriberCount(SubscriberView):
 class SubscriberHistogram(SubscriberView):
     @extend_schema(
         operation_id="subscriberHistogramByState",
-        responses={200: serializers.DictField(), **ERRORS},
+        responses={200: HISTOGRAM, **ERRORS},
     )
     def get(self, request: Request, page_id: str) -> Response:
         rows = (
@@ -358,7 +384,7 @@ class SubscriberHistogram(SubscriberView):
             .values_list("mode", "state")
             .annotate(n=Count("pk"))
         )
-        histogram = {key: {"active": 0, "unconfirmed": 0, "quarantined": 0} for key in COUNT_KEYS}
+        histogram = {key: dict.fromkeys(STATE_KEYS, 0) for key in COUNT_KEYS}
         for mode, state, n in rows:
             if state in histogram[mode]:
                 histogram[mode][state] = n
