@@ -33,9 +33,18 @@
     me.setAttribute("data-state", data.ok ? "ok" : "shown");
     if (data.ok || key === closed) return;
     var t = data.text, first = data.incidents[0];
-    box = add(document.body, "div", "", "position:fixed;z-index:2147483647;left:12px;right:12px;bottom:12px;max-width:30rem;margin:0 auto;" +
-      "padding:12px 40px 12px 14px;border-radius:8px;color:#fff;font:14px/1.45 system-ui,sans-serif;box-shadow:0 2px 10px rgba(0,0,0,.3);" +
-      "background:" + (colours[first ? first.impact : data.status.indicator] || colours.major));
+    // Colours and corner as the operator set them (status_embed_config); the old defaults if absent.
+    var embed = data.embed || {};
+    var maintenance = (first ? first.impact : data.status.indicator) === "maintenance";
+    var look = (maintenance ? embed.maintenance : embed.incident) || {};
+    var background = look.background || colours[first ? first.impact : data.status.indicator] || colours.major;
+    var ink = look.text || "#fff";
+    var corner = (embed.position || "bottom-left").split("-");
+    var edge = corner[0] === "top" ? "top:12px;" : "bottom:12px;";
+    var side = corner[1] === "right" ? "margin:0 0 0 auto;" : "margin:0 auto 0 0;";
+    box = add(document.body, "div", "", "position:fixed;z-index:2147483647;left:12px;right:12px;" + edge + "max-width:30rem;" + side +
+      "padding:12px 40px 12px 14px;border-radius:8px;color:" + ink + ";font:14px/1.45 system-ui,sans-serif;box-shadow:0 2px 10px rgba(0,0,0,.3);" +
+      "background:" + background);
     box.className = "statuspage-widget";
     box.setAttribute("role", "status");
     box.setAttribute("lang", data.language);
@@ -44,11 +53,11 @@
     if (affected.length) add(box, "div", t.affects + " " + affected.join(", "));
     if (first && first.alternative_channel) add(box, "div", t.meanwhile + ": " + first.alternative_channel, "font-weight:600");
     if (first && first.expected_recovery_at) add(box, "div", t.expected + ": " + when(first.expected_recovery_at, data.language));
-    var link = add(box, "a", t.details + " →", "color:#fff;text-decoration:underline");
+    var link = add(box, "a", t.details + " →", "color:" + ink + ";text-decoration:underline");
     link.href = first ? first.url : data.page.url;
     link.target = "_blank";
     link.rel = "noopener";
-    var close = add(box, "button", "×", "position:absolute;top:6px;right:8px;border:0;background:none;color:#fff;font-size:20px;cursor:pointer");
+    var close = add(box, "button", "×", "position:absolute;top:6px;right:8px;border:0;background:none;color:" + ink + ";font-size:20px;cursor:pointer");
     close.setAttribute("aria-label", t.close);
     close.onclick = function () { closed = key; box.remove(); box = null; };
   }

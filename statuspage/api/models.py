@@ -19,7 +19,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -165,46 +164,3 @@ class ApiKey(models.Model):
             return
         type(self).objects.filter(pk=self.pk).update(last_used_at=now)
         self.last_used_at = now
-
-
-class EmbedPosition(models.TextChoices):
-    TOP_LEFT = "top-left", _("Top left")
-    TOP_RIGHT = "top-right", _("Top right")
-    BOTTOM_LEFT = "bottom-left", _("Bottom left")
-    BOTTOM_RIGHT = "bottom-right", _("Bottom right")
-
-
-def _colour(**kwargs) -> models.CharField:
-    return models.CharField(
-        max_length=7,
-        validators=[
-            RegexValidator(r"^#[0-9A-Fa-f]{6}\Z", _("Give a colour as #RRGGBB, e.g. #B54708."))
-        ],
-        **kwargs,
-    )
-
-
-class StatusEmbedConfig(models.Model):
-    """Statuspage's status embed settings (`/v1/pages/{page_id}/status_embed_config`): the
-    corner the banner appears in and its colours. One row; the defaults are the widget's own
-    colours."""
-
-    position = models.CharField(
-        max_length=12, choices=EmbedPosition.choices, default=EmbedPosition.BOTTOM_LEFT
-    )
-    incident_background_color = _colour(default="#B54708")
-    incident_text_color = _colour(default="#FFFFFF")
-    maintenance_background_color = _colour(default="#1F5FBF")
-    maintenance_text_color = _colour(default="#FFFFFF")
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = _("status embed")
-
-    def __str__(self) -> str:
-        return str(self._meta.verbose_name)
-
-    @classmethod
-    def get(cls) -> StatusEmbedConfig:
-        config, _created = cls.objects.get_or_create(pk=1)
-        return config

@@ -27,7 +27,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from statuspage.readpath.cache import cached
-from statuspage.status.models import Component, ComponentStatus, Incident, Page
+from statuspage.status.models import (
+    Component,
+    ComponentStatus,
+    Incident,
+    Page,
+    StatusEmbedConfig,
+)
 from statuspage.status.rollup import current_indicator
 
 WIDGET_SCRIPT = "js/widget.js"
@@ -57,8 +63,20 @@ def widget_payload() -> dict:
     unresolved = list(Incident.objects.unresolved_incidents().with_details())
     maintenance = list(Incident.objects.active_maintenance().with_details())
     indicator = current_indicator()
+    embed = StatusEmbedConfig.get()
     return {
         "page": {"id": page.pk, "name": str(page.name), "url": page.url},
+        "embed": {  # set by the operator through /v1/pages/{id}/status_embed_config
+            "position": embed.position,
+            "incident": {
+                "background": embed.incident_background_color,
+                "text": embed.incident_text_color,
+            },
+            "maintenance": {
+                "background": embed.maintenance_background_color,
+                "text": embed.maintenance_text_color,
+            },
+        },
         "status": {
             "indicator": indicator.indicator,
             "description": indicator.translated_description,

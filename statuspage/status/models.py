@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Literal
 from dateutil import rrule
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -792,3 +792,46 @@ class SelfHelpTopic(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class EmbedPosition(models.TextChoices):
+    TOP_LEFT = "top-left", _("Top left")
+    TOP_RIGHT = "top-right", _("Top right")
+    BOTTOM_LEFT = "bottom-left", _("Bottom left")
+    BOTTOM_RIGHT = "bottom-right", _("Bottom right")
+
+
+def _colour(**kwargs) -> models.CharField:
+    return models.CharField(
+        max_length=7,
+        validators=[
+            RegexValidator(r"^#[0-9A-Fa-f]{6}\Z", _("Give a colour as #RRGGBB, e.g. #B54708."))
+        ],
+        **kwargs,
+    )
+
+
+class StatusEmbedConfig(models.Model):
+    """How the widget's banner looks on the lender's own site: the corner it appears in and its
+    colours during an incident and during maintenance (Statuspage's status embed config). One
+    row; changed through `services.save_embed_config`, which moves the page version."""
+
+    position = models.CharField(
+        max_length=12, choices=EmbedPosition.choices, default=EmbedPosition.BOTTOM_LEFT
+    )
+    incident_background_color = _colour(default="#B54708")
+    incident_text_color = _colour(default="#FFFFFF")
+    maintenance_background_color = _colour(default="#1F5FBF")
+    maintenance_text_color = _colour(default="#FFFFFF")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("status embed")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+    @classmethod
+    def get(cls) -> StatusEmbedConfig:
+        config, _created = cls.objects.get_or_create(pk=1)
+        return config

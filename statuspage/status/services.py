@@ -39,6 +39,7 @@ from statuspage.status.models import (
     SelfHelpTopic,
     StatusChange,
     StatusChangeCause,
+    StatusEmbedConfig,
 )
 from statuspage.status.rollup import incident_impact
 
@@ -620,6 +621,14 @@ def delete_group(group: ComponentGroup) -> None:
 
 
 @transaction.atomic
+def save_embed_config(config: StatusEmbedConfig) -> StatusEmbedConfig:
+    """Save the widget's banner settings; the widget's JSON carries them, so the page moves."""
+    config.full_clean()
+    config.save()
+    pageversion.bump()
+    return config
+
+
 def save_page(page: Page) -> Page:
     page.full_clean()
     page.save()

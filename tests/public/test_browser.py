@@ -20,7 +20,7 @@ from django.utils import timezone
 from playwright.sync_api import sync_playwright
 
 from statuspage.status import services
-from statuspage.status.models import Incident
+from statuspage.status.models import Incident, StatusEmbedConfig
 
 pytestmark = [
     pytest.mark.browser,
@@ -148,6 +148,19 @@ def test_the_widget_shows_a_banner_only_during_an_outage(browser, lender_site, c
     chinese = visit(browser, "zh-CN")
     assert widget_state(chinese, lender_site) == "shown"
     assert "在此期间请使用" in chinese.locator(".statuspage-widget").inner_text()
+
+    # The operator's embed settings: another corner and colours.
+    config = StatusEmbedConfig.get()
+    config.position = "top-right"
+    config.incident_background_color, config.incident_text_color = "#112233", "#FFEEDD"
+    services.save_embed_config(config)
+    styled = visit(browser)
+    assert widget_state(styled, lender_site) == "shown"
+    banner = styled.locator(".statuspage-widget")
+    look = banner.evaluate("b => [getComputedStyle(b).backgroundColor, getComputedStyle(b).color]")
+    assert look == ["rgb(17, 34, 51)", "rgb(255, 238, 221)"]
+    box = banner.bounding_box()
+    assert box["y"] <= 12.5  # at the top
 
     services.resolve(outage)
     after = visit(browser)

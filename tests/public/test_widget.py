@@ -15,7 +15,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from statuspage.status import services
-from statuspage.status.models import Incident
+from statuspage.status.models import Incident, StatusEmbedConfig
 
 LENDER = "https://www.lender.example"
 
@@ -180,3 +180,17 @@ def test_the_script_is_small_dependency_free_cached_and_never_sends_cookies(
     assert "textContent" in source and "innerHTML" not in source  # names cannot inject markup
     with django_assert_num_queries(0):
         assert client.get("/widget.js").content == response.content
+
+
+def test_the_banner_looks_as_the_operator_set_it(client, components, commit):
+    assert widget(client).json()["embed"] == {
+        "position": "bottom-left",
+        "incident": {"background": "#B54708", "text": "#FFFFFF"},
+        "maintenance": {"background": "#1F5FBF", "text": "#FFFFFF"},
+    }
+    config = StatusEmbedConfig.get()
+    config.position, config.incident_background_color = "top-right", "#112233"
+    commit(services.save_embed_config, config)
+    embed = widget(client).json()["embed"]  # the page moved: no stale cached answer
+    assert embed["position"] == "top-right"
+    assert embed["incident"] == {"background": "#112233", "text": "#FFFFFF"}

@@ -12,8 +12,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from statuspage.api.base import ERRORS, ManagementView, wrapped
-from statuspage.api.models import EmbedPosition, StatusEmbedConfig
 from statuspage.shapes.fields import PageId
+from statuspage.status import services
+from statuspage.status.models import EmbedPosition, StatusEmbedConfig
 
 COLOUR = r"^#[0-9A-Fa-f]{6}\Z"
 
@@ -63,8 +64,7 @@ class StatusEmbedConfigView(ManagementView):
         config = StatusEmbedConfig.get()
         for name, value in data.items():
             setattr(config, name, value)
-        config.full_clean()
-        config.save()
+        services.save_embed_config(config)
         return self.respond(StatusEmbedConfigSerializer, config)
 
     @extend_schema(
