@@ -8,7 +8,6 @@ mail clients works without cookies (RFC 8058).
 
 from __future__ import annotations
 
-import ipaddress
 from datetime import timedelta
 
 from django import forms
@@ -26,31 +25,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
+from statuspage.lib import clientip
 from statuspage.notify import subscriptions, tokens
 from statuspage.notify.models import Mode, SubscriberState
 from statuspage.status.models import Component, Incident, Page
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The visitor's address. X-Forwarded-For is believed only from TRUSTED_PROXIES, and then
-    only the rightmost hop that is not itself a trusted proxy (the rest can be forged)."""
-    trusted = [ipaddress.ip_network(p, strict=False) for p in settings.TRUSTED_PROXIES]
-
-    def is_trusted(address: str) -> bool:
-        try:
-            ip = ipaddress.ip_address(address)
-        except ValueError:
-            return False
-        return any(ip in network for network in trusted)
-
-    remote = request.META.get("REMOTE_ADDR", "")
-    if not is_trusted(remote):
-        return remote
-    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
-    for hop in reversed(hops):
-        if not is_trusted(hop):
-            return hop
-    return remote
+    return clientip.client_ip(request, settings.TRUSTED_PROXIES)
 
 
 class ComponentChoice(forms.ModelMultipleChoiceField):

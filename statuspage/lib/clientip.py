@@ -1,0 +1,35 @@
+"""Who is asking: the client's address, believing X-Forwarded-For only from trusted proxies.
+
+Every rate limit counts per address with this one function (the subscribe form, the public
+subscribers API and the management API's throttle), so a forged header moves no limit.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+
+from django.http import HttpRequest
+
+
+def client_ip(request: HttpRequest, trusted_proxies: Iterable[str]) -> str:
+    """The client's address. X-Forwarded-For is believed only when the connection comes from
+    one of `trusted_proxies` (addresses or networks), and then only its rightmost hop that is
+    not itself a trusted proxy (the hops left of it can be forged)."""
+    trusted = [ipaddress.ip_network(p, strict=False) for p in trusted_proxies]
+
+    def is_trusted(address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in trusted)
+
+    remote = request.META.get("REMOTE_ADDR", "")
+    if not is_trusted(remote):
+        return remote
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not is_trusted(hop):
+            return hop
+    return remote
