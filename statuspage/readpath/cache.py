@@ -401,7 +401,7 @@ def canonical_query(request: HttpRequest, params: dict[str, Canonical]) -> tuple
         if not values:
             continue
         value = canonicalise(values[-1])
-        as_asked = as_asked and len(values) == 1 and value == values[0]
+        as_asked = as_asked and len(values) == 1 and value == values[0] != ""
         if value:
             canonical.append((name, value))
     return urlencode(canonical), as_asked
