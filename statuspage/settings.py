@@ -289,14 +289,13 @@ PAGE_CACHE_TTL_SECONDS = env_int("PAGE_CACHE_TTL_SECONDS", 3600, minimum=60)
 
 # Webhooks may go to ports 80 and 443 and these (comma-separated); with ALLOW_PRIVATE_ADDRESSES
 # on, any port (development receivers listen on random ports).
-def _ports(name: str) -> list[int]:
-    listed = env_list(name, [])
+def _ports(name: str, listed: list[str]) -> list[int]:
     if not all(p.isdigit() and 1 <= int(p) <= 65535 for p in listed):
         raise SettingError(name, ",".join(listed), "comma-separated port numbers")
     return [int(p) for p in listed]
 
 
-OUTBOUND_ALLOWED_PORTS = _ports("OUTBOUND_ALLOWED_PORTS")
+OUTBOUND_ALLOWED_PORTS = _ports("OUTBOUND_ALLOWED_PORTS", env_list("OUTBOUND_ALLOWED_PORTS", []))
 # --- end of input hardening settings ---
 
 # --- Notifications (statuspage/notify) ---
