@@ -176,5 +176,5 @@ def test_every_management_route_is_in_the_schema_so_schemathesis_reaches_it(clie
         if regex.startswith("^(?:api/)?v1/") and "(?:\\.json)" in regex:
             route = regex.removeprefix("^(?:api/)?v1/").split("(?:\\.json)")[0]
             routes.add("/v1/" + re.sub(r"\(\?P<(\w+)>\[\^/\.\]\+\)", r"{\1}", route))
-    assert len(routes) > 40
+    assert len(routes) >= 40
     assert routes - set(schema["paths"]) == UNADVERTISED_ALIASES
