@@ -10,7 +10,7 @@ import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
@@ -332,6 +332,41 @@ PURGE_URL = env_url("PURGE_URL", "", schemes=("http", "https"))
 # production: it reveals process ids.
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
 # --- end of read path settings ---
+
+
+# --- Input hardening: page cache bounds, outbound ports (statuspage/readpath, lib/outbound) ---
+def _next_database(url: str) -> str:
+    """REDIS_URL with its database number plus one: redis://h:6379/0 → /1, and the embedded
+    server's unix:///path/redis.sock (db 0) → unix:///path/redis.sock?db=1."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    if parts.scheme == "unix" or "db" in query:
+        query["db"] = str(int(query.get("db", "0")) + 1)
+        # Not urlunsplit: it would turn unix:///path into unix:/path, which redis-py refuses.
+        return url.split("?", 1)[0] + "?" + urlencode(query)
+    database = int(parts.path.strip("/") or "0")
+    return urlunsplit(parts._replace(path=f"/{database + 1}"))
+
+
+# Rendered public pages live here, apart from the broker's and rate limits' keys: point it at a
+# Redis of its own with `maxmemory` and `maxmemory-policy allkeys-lru` to cap its memory.
+CACHE_REDIS_URL = env_url(
+    "CACHE_REDIS_URL", "", schemes=("redis", "rediss", "unix")
+) or _next_database(REDIS_URL)
+# How long a rendered page stays in Redis without being rendered again (seconds).
+PAGE_CACHE_TTL_SECONDS = env_int("PAGE_CACHE_TTL_SECONDS", 3600, minimum=60)
+
+
+# Webhooks may go to ports 80 and 443 and these (comma-separated); with ALLOW_PRIVATE_ADDRESSES
+# on, any port (development receivers listen on random ports).
+def _ports(name: str, listed: list[str]) -> list[int]:
+    if not all(p.isdigit() and 1 <= int(p) <= 65535 for p in listed):
+        raise SettingError(name, ",".join(listed), "comma-separated port numbers")
+    return [int(p) for p in listed]
+
+
+OUTBOUND_ALLOWED_PORTS = _ports("OUTBOUND_ALLOWED_PORTS", env_list("OUTBOUND_ALLOWED_PORTS", []))
+# --- end of input hardening settings ---
 
 # --- Notifications (statuspage/notify) ---
 # Outbound HTTP to 127.0.0.1, 10/8, ... is refused unless this is on (development and tests only).

@@ -18,7 +18,7 @@ from django.utils import translation
 
 from statuspage.lib.embedded_redis import EmbeddedRedis
 from statuspage.lib.redis import redis_client
-from statuspage.readpath.cache import responses
+from statuspage.readpath.cache import cache_redis, responses
 from statuspage.status import pageversion, services
 from statuspage.status.models import Component, ComponentGroup, Incident, IncidentKind
 
@@ -41,6 +41,7 @@ def fresh_caches() -> Iterator[None]:
     """Each test starts with empty caches: the database is rolled back between tests, so a
     version number cached by an earlier test would otherwise point at another test's page."""
     redis_client().flushdb()
+    cache_redis().flushdb()
     responses.clear()
     pageversion.forget()
     translation.activate("en")  # messages in assertions read in English

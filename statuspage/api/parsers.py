@@ -7,6 +7,10 @@
   text with none; `fetch` labels a string text/plain): parsed as JSON if it looks like JSON,
   else as a form.
 
+Whatever the body, the answer is the data or a 400 that says what is wrong: JSON nested more
+than MAX_DEPTH levels (Python's parser would recurse until RecursionError), numbers beyond 64-bit
+integers or not finite, NUL characters and text that is not UTF-8 are refused here.
+
 No maintained library parses Rack's bracket syntax (the nested-form packages want numbered
 indexes), so `nest` below does, in the way Rack does.
 """
@@ -14,6 +18,7 @@ indexes), so `nest` below does, in the way Rack does.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -26,6 +31,8 @@ from rest_framework.parsers import BaseParser, FormParser, JSONParser
 
 from statuspage.api.errors import PayloadTooLarge
 
+MAX_DEPTH = 32  # Statuspage's deepest body is three levels; metadata a few more
+LARGEST_NUMBER = 2**63 - 1
 _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 _PART = re.compile(r"\[([^\[\]]*)\]")
 
@@ -46,6 +53,8 @@ def nest(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
         if match is None:
             raise BracketKeyError(raw_key)
         parts = [match.group(1), *_PART.findall(match.group(2))]
+        if len(parts) > MAX_DEPTH:
+            raise BracketKeyError(raw_key)
         node: Any = result
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
@@ -117,12 +126,47 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+def _integer(text: str) -> int:
+    value = int(text)  # ValueError beyond Python's 4300 digits
+    if abs(value) > LARGEST_NUMBER:
+        raise ValueError(f"{text[:30]}… is too large a number (at most ±{LARGEST_NUMBER})")
+    return value
+
+
+def _real(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value) or abs(value) > LARGEST_NUMBER:
+        raise ValueError(f"{text[:30]} is too large a number (at most ±{LARGEST_NUMBER})")
+    return value
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _depth_within(text: str, limit: int) -> bool:
+    """Whether brackets outside strings nest at most `limit` deep: checked before parsing,
+    because the parser itself recurses once per level."""
+    depth = 0
+    for bracket in _BRACKET.finditer(_STRING.sub("", text)):
+        depth += 1 if bracket.group() in "[{" else -1
+        if depth > limit:
+            return False
+    return True
+
+
 def _json(text: str) -> Any:
+    if not _depth_within(text, MAX_DEPTH):
+        raise ParseError(
+            _("The request body is nested more than %(levels)s levels deep.")
+            % {"levels": MAX_DEPTH}
+        )
     try:
-        return refuse_nul(json.loads(text, parse_constant=_no_constants))
+        data = json.loads(text, parse_constant=_no_constants, parse_int=_integer, parse_float=_real)
     except ValueError as exc:
         message = _("The request body is not valid JSON: %(error)s") % {"error": exc}
         raise ParseError(message) from exc
+    return refuse_nul(data)
 
 
 class StatuspageJSONParser(JSONParser):

@@ -26,9 +26,9 @@ from rest_framework.response import Response
 from statuspage.api.base import ManagementView
 from statuspage.api.errors import NOT_FOUND
 from statuspage.api.fields import ComponentRefs, Text
+from statuspage.lib.clientip import client_ip
 from statuspage.notify import subscriptions
 from statuspage.notify.models import Mode, Subscriber, SubscriberState
-from statuspage.public.subscribe import client_ip
 from statuspage.shapes.objects import PageSerializer
 
 LIMITED_FOR_SECONDS = 3600  # the limits are per hour
@@ -70,7 +70,7 @@ class PublicSubscribers(ManagementView):
         _refuse_if_limited(
             self.request,
             "subscribe-ip",
-            lambda group, request: client_ip(request),
+            lambda group, request: client_ip(request, settings.TRUSTED_PROXIES),
             settings.SUBSCRIBE_RATE_PER_IP,
         )
 

@@ -2,6 +2,9 @@
 limit is a setting (API_RATE_LIMIT_PER_MINUTE) and generous by default, because Terraform plans
 issue one GET per resource. Over the limit: 429 (or 420, API_RATE_LIMIT_STATUS) with Retry-After.
 
+Callers without a key count per client address, with X-Forwarded-For believed only from
+TRUSTED_PROXIES (statuspage.lib.clientip), never from anyone, as DRF's own get_ident would.
+
 The counts live in the cache (Redis). When Redis is down the limit is not enforced rather than
 every call failing: an outage is exactly when alerting must still be able to post.
 """
@@ -16,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
 from statuspage.api.models import ApiKey
+from statuspage.lib.clientip import client_ip
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +32,9 @@ class KeyRateThrottle(SimpleRateThrottle):
     def get_rate(self) -> str:
         # Read per request, not at import as DRF's default does, so the setting is honoured.
         return f"{settings.API_RATE_LIMIT_PER_MINUTE}/min"
+
+    def get_ident(self, request: Request) -> str:
+        return client_ip(request, settings.TRUSTED_PROXIES)
 
     def get_cache_key(self, request: Request, view) -> str:
         api_key = request.auth

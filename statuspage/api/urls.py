@@ -5,7 +5,8 @@
 - `/v1/…` and the same under `/api/v1/…`: the management API (resources/). Every route also
   answers with a `.json` suffix and with a trailing slash, so no write is ever redirected
   (a redirected POST or PATCH loses its body in most clients).
-- `/api/schema/` (OpenAPI 3) and `/api/docs/` (Swagger UI, served from our own static files).
+- `/api/schema/` (OpenAPI 3, built once per process: schema_view.py) and `/api/docs/`
+  (Swagger UI, served from our own static files).
 - Anything else under those prefixes is a JSON 404.
 """
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 import re
 
 from django.urls import URLPattern, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerView
 
 from statuspage.api import public
 from statuspage.api.errors import not_found
@@ -32,6 +33,7 @@ from statuspage.api.resources import (
     templates,
     uptime,
 )
+from statuspage.api.schema_view import SchemaView
 
 
 def v1(route: str, view) -> URLPattern:
@@ -106,6 +108,6 @@ urlpatterns = [
     v1(f"{PAGE}/incident_templates", templates.IncidentTemplateList),
     v1(f"{PAGE}/incident_templates/{{template_id}}", templates.IncidentTemplateDetail),
     re_path(r"^(?:api/)?v1(?:/.*)?$", not_found),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -5,12 +5,15 @@ Webhook URLs come from strangers, so every request made here:
 - always has a total timeout;
 - refuses, at connect time, any address that is not globally routable: loopback, private,
   link-local (including the 169.254.169.254 metadata service), CGNAT, "this network", unique
-  local and the IPv6 forms that embed an IPv4 address (mapped, NAT64, 6to4, Teredo). The check
-  runs on the address the socket is about to connect to, after DNS resolution, so a name that
-  resolves (or re-resolves) to an internal address is refused too.
+  local and the IPv6 forms that embed an IPv4 address (mapped, NAT64, 6to4, Teredo), plus the
+  ranges Python 3.11's `is_global` lets through (IPv4-compatible, SIIT, site-local, local-use
+  NAT64, ...). The check runs on the address the socket is about to connect to, after DNS
+  resolution, so a name that resolves (or re-resolves) to an internal address is refused too;
+- goes to port 80 or 443, or a port listed in OUTBOUND_ALLOWED_PORTS.
 
-`allow_private=True` lifts the address check (development and tests only, where receivers run on
-127.0.0.1); the scheme, redirect and timeout rules still apply.
+`allow_private=True` lifts the address and port checks (development and tests only, where
+receivers listen on 127.0.0.1 at random ports); the scheme, redirect and timeout rules still
+apply.
 """
 
 from __future__ import annotations
@@ -27,9 +30,31 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import uvloop
+from django.conf import settings
 from multidict import CIMultiDict, CIMultiDictProxy
 
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# Not globally reachable (IANA special-purpose registries), but `is_global` says they are on
+# Python 3.11 (or may, on other versions): refused outright, whatever they embed.
+NOT_GLOBAL = tuple(
+    ipaddress.ip_network(network)
+    for network in (
+        "::/96",  # IPv4-compatible (deprecated), including :: and ::1
+        "::ffff:0:0:0/96",  # SIIT, IPv4-translated
+        "fec0::/10",  # site-local (deprecated), still routed inside some networks
+        "64:ff9b:1::/48",  # local-use IPv4/IPv6 translation
+        "100::/64",  # discard-only
+        "2001::/23",  # IETF protocol assignments (Teredo's public server is looked into below)
+        "2001:db8::/32",  # documentation
+        "3fff::/20",  # documentation
+        "5f00::/16",  # segment routing SIDs
+        "192.0.0.0/24",  # IETF protocol assignments
+        "192.88.99.0/24",  # 6to4 relay anycast (deprecated)
+        "198.18.0.0/15",  # benchmarking
+        "240.0.0.0/4",  # reserved
+    )
+)
+DEFAULT_PORTS = {"http": 80, "https": 443}
 T = TypeVar("T")
 
 
@@ -68,7 +93,13 @@ def is_public(address: str) -> bool:
         inner = _embedded_ipv4(ip)
         if inner is not None:
             return is_public(str(inner))
+    if any(ip.version == network.version and ip in network for network in NOT_GLOBAL):
+        return False
     return ip.is_global and not ip.is_multicast
+
+
+def allowed_ports() -> set[int]:
+    return {80, 443, *settings.OUTBOUND_ALLOWED_PORTS}
 
 
 def check_address(address: str) -> None:
@@ -77,7 +108,8 @@ def check_address(address: str) -> None:
 
 
 def check_url(url: str, *, allow_private: bool) -> None:
-    """Refuse what can be refused without DNS: bad schemes, no host, internal literal IPs."""
+    """Refuse what can be refused without DNS: bad schemes, no host, internal literal IPs,
+    ports other than 80, 443 and OUTBOUND_ALLOWED_PORTS (any port with `allow_private`)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise RefusedURL("only http:// and https:// URLs can be used")
@@ -86,7 +118,7 @@ def check_url(url: str, *, allow_private: bool) -> None:
     if parts.username or parts.password:
         raise RefusedURL("URLs with a user name or password are not allowed")
     try:
-        parts.port  # noqa: B018 - raises ValueError for a malformed port
+        port = parts.port if parts.port is not None else DEFAULT_PORTS[parts.scheme]
     except ValueError as exc:
         raise RefusedURL("the URL's port is not valid") from exc
     host = parts.hostname
@@ -97,9 +129,12 @@ def check_url(url: str, *, allow_private: bool) -> None:
     except ValueError:
         if host in ("localhost",) or host.endswith((".localhost", ".local", ".internal")):
             raise RefusedURL(f"{host} is not a public host") from None
-        return
-    if not is_public(host):
-        raise RefusedURL(f"{host} is not a public address")
+    else:
+        if not is_public(host):
+            raise RefusedURL(f"{host} is not a public address")
+    if port not in allowed_ports():
+        ports = ", ".join(str(p) for p in sorted(allowed_ports()))
+        raise RefusedURL(f"port {port} is not allowed (allowed: {ports})")
 
 
 def resolve_public(url: str, *, allow_private: bool) -> None:

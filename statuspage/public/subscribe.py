@@ -8,8 +8,6 @@ mail clients works without cookies (RFC 8058).
 
 from __future__ import annotations
 
-import ipaddress
-import logging
 from datetime import timedelta
 from typing import Any
 
@@ -28,54 +26,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
+from statuspage.lib import clientip
 from statuspage.notify import subscriptions, tokens
 from statuspage.notify.models import Mode, SubscriberState
 from statuspage.status.models import Component, Incident, Page
 
-log = logging.getLogger(__name__)
-
 
 def client_ip(request: HttpRequest) -> str:
-    """The visitor's address. X-Forwarded-For is believed only from TRUSTED_PROXIES, and then
-    only the rightmost hop that is not itself a trusted proxy (the rest can be forged)."""
-    trusted = [ipaddress.ip_network(p, strict=False) for p in settings.TRUSTED_PROXIES]
-
-    def is_trusted(address: str) -> bool:
-        try:
-            ip = ipaddress.ip_address(address)
-        except ValueError:
-            return False
-        return any(ip in network for network in trusted)
-
-    remote = request.META.get("REMOTE_ADDR", "")
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if not is_trusted(remote):
-        if forwarded:
-            _warn_of_untrusted_proxy(remote)
-        return remote
-    hops = [h.strip() for h in forwarded.split(",") if h.strip()]
-    for hop in reversed(hops):
-        if not is_trusted(hop):
-            return hop
-    return remote
-
-
-_untrusted_proxy_seen = False
-
-
-def _warn_of_untrusted_proxy(remote: str) -> None:
-    """Once per process: behind a proxy that is not trusted every visitor has the proxy's
-    address, so they all share one rate limit (a few junk posts lock everyone out)."""
-    global _untrusted_proxy_seen
-    if _untrusted_proxy_seen:
-        return
-    _untrusted_proxy_seen = True
-    log.warning(
-        "A request came with X-Forwarded-For from %s, which is not in TRUSTED_PROXIES: if it "
-        "is your reverse proxy, add it (TRUSTED_PROXIES=127.0.0.1 behind the shipped nginx), "
-        "or every visitor shares its rate limits.",
-        remote,
-    )
+    return clientip.client_ip(request, settings.TRUSTED_PROXIES)
 
 
 class ComponentChoice(forms.ModelMultipleChoiceField):

@@ -13,14 +13,20 @@ from django.utils import timezone
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
-from statuspage.public.views import month_from_query, next_midnight, page_context, page_rows
+from statuspage.public.views import (
+    canonical_month,
+    month_from_query,
+    next_midnight,
+    page_context,
+    page_rows,
+)
 from statuspage.readpath.cache import cached
 from statuspage.status import uptime
 from statuspage.status.models import Component, Page
 
 
 @require_safe
-@cached(params=("month",))
+@cached(params={"month": canonical_month})
 def uptime_page(request: HttpRequest) -> HttpResponse:
     page = Page.get()
     zone = page.zone

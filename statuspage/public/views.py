@@ -7,9 +7,11 @@ below run once per page version and language, not once per visitor.
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import groupby
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -20,7 +22,8 @@ from django.utils.http import http_date, url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from statuspage.readpath.cache import cached
+from statuspage.readpath.cache import cached, responses
+from statuspage.status import pageversion
 from statuspage.status.models import (
     Component,
     ComponentGroup,
@@ -142,18 +145,62 @@ def incident_page(request: HttpRequest, incident_id: str) -> HttpResponse:
     return response
 
 
-def month_from_query(value: str | None, today: date) -> date:
+# Months before the first record that still have a (quiet) page of their own.
+QUIET_MONTHS_BEFORE_RECORDS = 12
+EPOCH = 1970 * 12  # no month page before January 1970, whatever a start date says
+_MONTH = re.compile(r"\s*\+?0*(\d{1,4})-0*(\d{1,2})\s*", re.ASCII)
+
+
+def _first_shown_month() -> tuple[date, ZoneInfo]:
+    page = Page.get()
+    zone = page.zone
+    earliest = timezone.localdate(timezone=zone)
+    oldest = Incident.objects.order_by("created_at").values_list("created_at", flat=True).first()
+    if oldest is not None:
+        earliest = min(earliest, timezone.localdate(oldest, zone))
+    for component in Component.objects.all():
+        earliest = min(earliest, component.counted_from)
+    months = max(earliest.year * 12 + earliest.month - 1 - QUIET_MONTHS_BEFORE_RECORDS, EPOCH)
+    return date(months // 12, months % 12 + 1, 1), zone
+
+
+def shown_months() -> tuple[date, date]:
+    """The first and last month that /history and /uptime have a page for: from a year before
+    the first record to this month. Any other month is a 404, so the month pages (and what the
+    cache keeps of them) are few whatever visitors ask for."""
+    first, zone = responses.derived(pageversion.current(), "first-shown-month", _first_shown_month)
+    return first, timezone.localdate(timezone=zone).replace(day=1)
+
+
+def canonical_month(value: str) -> str:
+    """`month` as the month pages spell it (2026-03), "" for none; Http404 for anything that is
+    not a month with a page."""
     if not value:
-        return today.replace(day=1)
+        return ""
+    match = _MONTH.fullmatch(value)
+    if match is None:
+        raise Http404("month must look like 2026-03")
+    year, month = int(match.group(1)), int(match.group(2))
     try:
-        year, month = (int(part) for part in value.split("-"))
-        return date(year, month, 1)
+        asked = date(year, month, 1)
     except ValueError as exc:
         raise Http404("month must look like 2026-03") from exc
+    first, last = shown_months()
+    if not first <= asked <= last:
+        raise Http404("there is no page for that month")
+    return f"{year:04d}-{month:02d}"
+
+
+def month_from_query(value: str | None, today: date) -> date:
+    """The month a month page shows: `value` is canonical (see canonical_month)."""
+    if not value:
+        return today.replace(day=1)
+    year, month = (int(part) for part in value.split("-"))
+    return date(year, month, 1)
 
 
 @require_safe
-@cached(params=("month",))
+@cached(params={"month": canonical_month})
 def history_page(request: HttpRequest) -> HttpResponse:
     """One month of incidents and maintenance, newest first, with links to the neighbours."""
     page = Page.get()

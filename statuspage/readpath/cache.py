@@ -4,6 +4,13 @@ A response is rendered once per page version, compressed once (gzip and brotli),
 Redis for the other web processes and in this process's memory, and served from there with an
 ETag and Last-Modified until the next write bumps the version. Nothing time-relative is baked
 into what is stored; a response that depends on the calendar day says until when it is fresh.
+
+Memory is bounded whatever visitors ask for. Only canonical spellings are rendered: the query
+parameters a view reads are checked and a non-canonical spelling is redirected to its canonical
+one (or is a 404) before anything renders; other parameters are ignored. Redis holds one entry
+per page (the newest version rendered), under its own prefix, with a TTL, in its own database
+(CACHE_REDIS_URL). Renders are serialised per page with a fixed set of striped locks, not a
+lock per page ever asked for.
 """
 
 from __future__ import annotations
@@ -20,26 +27,29 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
+from typing import Any, TypeVar
 
 import brotli
 import redis
 from csp.utils import build_policy
 from django.conf import settings
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.utils import translation
-from django.utils.http import http_date, parse_http_date_safe
+from django.utils.http import http_date, parse_http_date_safe, urlencode
 from django.utils.translation import get_language
 
-from statuspage.lib.redis import redis_client
 from statuspage.status import pageversion
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CACHEABLE_STATUSES = (200, 404)
-REDIS_TTL = 24 * 3600
 LAST_GOOD_TTL = 7 * 24 * 3600
 MEMORY_ENTRIES = 512
+# Renders of pages whose keys hash alike wait for each other; 64 is far more than the renders
+# a process ever runs at once.
+RENDER_LOCK_STRIPES = 64
 # While a page's render fails, it is tried again after 1, 2, 4, ... seconds, at most this many.
 RETRY_AT_MOST_SECONDS = 30
 STALE_HEADER = ("X-Statuspage-Stale", "1")
@@ -184,6 +194,20 @@ def cache_control() -> str:
     )
 
 
+_cache_client: redis.Redis | None = None
+
+
+def cache_redis() -> redis.Redis:
+    """The page cache's Redis (CACHE_REDIS_URL), one pool per process; short timeouts, because
+    a render is always the way out."""
+    global _cache_client
+    if _cache_client is None:
+        _cache_client = redis.Redis.from_url(
+            settings.CACHE_REDIS_URL, socket_timeout=1, socket_connect_timeout=1
+        )
+    return _cache_client
+
+
 class ResponseCache:
     """This process's memory in front of Redis; one render per key at a time per process.
 
@@ -197,16 +221,33 @@ class ResponseCache:
         self._memory: OrderedDict[str, CachedResponse] = OrderedDict()
         self._memory_version = -1
         self._last_good: OrderedDict[str, CachedResponse] = OrderedDict()
-        self._failing: dict[str, tuple[int, float]] = {}  # page → (failures, retry at)
+        # page → (failures, retry at); as many pages as the memory keeps, the oldest forgotten
+        self._failing: OrderedDict[str, tuple[int, float]] = OrderedDict()
         self._lock = threading.Lock()
-        self._render_locks: dict[str, threading.Lock] = {}
+        self._render_locks = tuple(threading.Lock() for _ in range(RENDER_LOCK_STRIPES))
+        self._derived: dict[str, tuple[int, Any]] = {}  # name → (version, value)
 
     def clear(self) -> None:
         with self._lock:
             self._memory.clear()
             self._last_good.clear()
             self._failing.clear()
-            self._render_locks.clear()
+            self._derived.clear()
+
+    def derived(self, version: int, name: str, compute: Callable[[], T]) -> T:
+        """A small value computed from the page at `version` (which months have pages, say),
+        kept like a rendered page until the version changes. One entry per name."""
+        known = self._derived.get(name)
+        if known is not None and known[0] == version:
+            return known[1]
+        value = compute()
+        with self._lock:
+            self._derived[name] = (version, value)
+        return value
+
+    def render_lock(self, key: str) -> threading.Lock:
+        """The lock that serialises renders of `key` (shared with the keys that hash alike)."""
+        return self._render_locks[hash(key) % RENDER_LOCK_STRIPES]
 
     def _remember(self, key: str, rendered: CachedResponse, version: int) -> None:
         with self._lock:
@@ -223,17 +264,21 @@ class ResponseCache:
         rendered = self._memory.get(key)
         return rendered if rendered is not None and rendered.is_fresh else None
 
-    def _recall(self, key: str) -> CachedResponse | None:
+    def _recall(self, key: str, version: int, page: str) -> CachedResponse | None:
         rendered = self._memory.get(key)
         if rendered is not None and rendered.is_fresh:
             return rendered
-        rendered = self._fetch(key)
-        return rendered if rendered is not None and rendered.is_fresh else None
+        stored = self._fetch(PAGE_PREFIX + page)
+        if stored is None:
+            return None
+        stored_version, rendered = stored
+        # A newer version than ours is fine: this process learns of the write a moment later.
+        return rendered if stored_version >= version and rendered.is_fresh else None
 
     @staticmethod
-    def _fetch(key: str) -> CachedResponse | None:
+    def _fetch(key: str):
         try:
-            raw = redis_client().get(key)
+            raw = cache_redis().get(key)
         except redis.RedisError:
             return None
         # Bytes or nothing: the client does not decode responses.
@@ -244,17 +289,15 @@ class ResponseCache:
     ) -> CachedResponse:
         """The response for `page` (see `page_key`) at `version`, rendered if nobody has yet."""
         key = cache_key(version, page)
-        rendered = self._recall(key)
+        rendered = self._recall(key, version, page)
         if rendered is None:
-            with self._lock:
-                render_lock = self._render_locks.setdefault(key, threading.Lock())
-            with render_lock:
-                rendered = self._recall(key)
+            with self.render_lock(key):
+                rendered = self._recall(key, version, page)
                 if rendered is None:
                     rendered = self._render(page, render)
                     if rendered.stale:
                         return rendered  # never remembered as this version's
-                    self._store(key, page, rendered)
+                    self._store(version, page, rendered)
         self._remember(key, rendered, version)
         return rendered
 
@@ -271,6 +314,9 @@ class ResponseCache:
             wait = min(2**failures, RETRY_AT_MOST_SECONDS)
             with self._lock:
                 self._failing[page] = (failures + 1, time.monotonic() + wait)
+                self._failing.move_to_end(page)
+                while len(self._failing) > MEMORY_ENTRIES:
+                    self._failing.popitem(last=False)
             if last_good is None:
                 raise
             log.warning(
@@ -299,15 +345,18 @@ class ResponseCache:
             while len(self._last_good) > MEMORY_ENTRIES:
                 self._last_good.popitem(last=False)
 
-    def _store(self, key: str, page: str, rendered: CachedResponse) -> None:
-        data = pickle.dumps(rendered)
+    def _store(self, version: int, page: str, rendered: CachedResponse) -> None:
         if rendered.status == 200:
             self._keep_last_good(page, rendered)
         try:
-            with redis_client().pipeline(transaction=False) as pipe:
-                pipe.set(key, data, ex=REDIS_TTL)
+            with cache_redis().pipeline(transaction=False) as pipe:
+                pipe.set(
+                    PAGE_PREFIX + page,
+                    pickle.dumps((version, rendered)),
+                    ex=settings.PAGE_CACHE_TTL_SECONDS,
+                )
                 if rendered.status == 200:
-                    pipe.set(LAST_GOOD_PREFIX + page, data, ex=LAST_GOOD_TTL)
+                    pipe.set(LAST_GOOD_PREFIX + page, pickle.dumps(rendered), ex=LAST_GOOD_TTL)
                 pipe.execute()
         except redis.RedisError as exc:
             log.warning("rendered response not stored in Redis: %s", exc)
@@ -315,9 +364,9 @@ class ResponseCache:
 
 responses = ResponseCache()
 
-# "r2": entries are pickled CachedResponse objects; entries of the release that stored
-# public.cache.Rendered under "r" are not readable by this one, nor ours by it.
-VERSIONED_PREFIX = "sp:r2:"
+# One entry per page: a pickled (version, CachedResponse), replaced by each newer version (the
+# versioned "sp:r2:" entries of earlier releases are not read, and expire).
+PAGE_PREFIX = "sp:page:"
 LAST_GOOD_PREFIX = "sp:last:"
 
 
@@ -327,7 +376,8 @@ def page_key(language: str, path: str, query: str = "") -> str:
 
 
 def cache_key(version: int, page: str) -> str:
-    return f"{VERSIONED_PREFIX}{version}:{page}"
+    """This process's memory's key for `page` at `version`."""
+    return f"{version}:{page}"
 
 
 # Headers the cache computes itself; any other header a view sets is kept with the response.
@@ -351,7 +401,7 @@ def from_response(response: HttpResponse, vary: str, language: str, path: str) -
         content_type=response["Content-Type"],
         status=response.status_code,
         # The attribute: what statuspage/api/public.py still sets instead of the header.
-        modified=_date_header(response, "Last-Modified") or getattr(response, "modified", None),
+        modified=_date_header(response, "Last-Modified"),
         fresh_until=_date_header(response, "Expires"),
         vary=vary,
         headers=(("Content-Language", language), *kept),
@@ -362,11 +412,35 @@ def _date_header(response: HttpResponse, name: str) -> int | None:
     return parse_http_date_safe(response.get(name) or "")
 
 
-def cached(*, params: tuple[str, ...] = (), per_language: bool = True) -> Callable:
+# A query parameter a cached view reads: its raw value → the canonical spelling ("" to drop
+# it); raises Http404 for a value that names no page.
+Canonical = Callable[[str], str]
+
+
+def canonical_query(request: HttpRequest, params: dict[str, Canonical]) -> tuple[str, bool]:
+    """The query string of the page asked for, and whether the request spelled it that way.
+
+    Only the parameters in `params` count, each once; everything else is ignored."""
+    canonical: list[tuple[str, str]] = []
+    as_asked = True
+    for name, canonicalise in params.items():
+        values = request.GET.getlist(name)
+        if not values:
+            continue
+        value = canonicalise(values[-1])
+        as_asked = as_asked and len(values) == 1 and value == values[0] != ""
+        if value:
+            canonical.append((name, value))
+    return urlencode(canonical), as_asked
+
+
+def cached(*, params: dict[str, Canonical] | None = None, per_language: bool = True) -> Callable:
     """Serve a public view from the response cache.
 
-    Only the query parameters named in `params` take part in the key; any others are ignored,
-    so random query strings cannot multiply renders. The view's Last-Modified header becomes
+    Only the query parameters named in `params` take part in the key, in their canonical
+    spelling: a request that spells them otherwise is redirected there, and one whose value
+    names no page is a 404, both without rendering anything; other parameters are ignored, so
+    random query strings cannot multiply renders. The view's Last-Modified header becomes
     the cached response's; a view that depends on the calendar day sends an Expires header,
     until which the cached response is fresh. (Visitors get neither as sent: Last-Modified is
     recomputed and Cache-Control governs their caches, so Expires is dropped.)
@@ -374,14 +448,17 @@ def cached(*, params: tuple[str, ...] = (), per_language: bool = True) -> Callab
     rendered in the default language.
     """
     vary = VARY if per_language else "Accept-Encoding"
+    params = params or {}
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if request.method not in ("GET", "HEAD"):
                 return view(request, *args, **kwargs)
+            query, as_asked = canonical_query(request, params)
+            if not as_asked:
+                return HttpResponsePermanentRedirect(request.path + ("?" + query if query else ""))
             version = pageversion.current()
-            query = "&".join(f"{p}={request.GET[p]}" for p in params if p in request.GET)
             language = get_language() if per_language else settings.LANGUAGE_CODE
             page = page_key(language, request.path, query)
 

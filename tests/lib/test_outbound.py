@@ -37,7 +37,7 @@ INTERNAL = [
 
 def literal_url(address: str) -> str:
     host = f"[{address}]" if ":" in address else address
-    return f"http://{host}:8080/hook"
+    return f"http://{host}/hook"
 
 
 @pytest.mark.parametrize("address", INTERNAL)
@@ -90,7 +90,7 @@ def test_a_literal_internal_address_is_refused_before_any_packet(address):
 def test_a_name_resolving_to_an_internal_address_is_refused_at_connect_time(dns, address):
     dns["hooks.example.com"] = [address]
     with pytest.raises(outbound.RefusedAddress, match=f"refused to connect to {address}"):
-        post("http://hooks.example.com:8080/hook")
+        post("http://hooks.example.com/hook")
 
 
 def test_a_name_that_rebinds_after_subscribing_is_still_refused(dns):

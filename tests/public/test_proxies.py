@@ -10,17 +10,17 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from statuspage.public import subscribe as subscribe_module
+from statuspage.lib import clientip
 from statuspage.public.subscribe import client_ip
 
 ROOT = Path(__file__).resolve().parents[2]
-LOGGER = "statuspage.public.subscribe"
+LOGGER = "statuspage.lib.clientip"
 
 
 @pytest.fixture
 def fresh_process(monkeypatch):
     """As in a process that has not warned yet."""
-    monkeypatch.setattr(subscribe_module, "_untrusted_proxy_seen", False)
+    monkeypatch.setattr(clientip, "_untrusted_proxy_seen", False)
 
 
 def warnings_in(caplog) -> list[str]:

@@ -25,7 +25,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from statuspage.api.base import ERRORS, ManagementView, wrapped
+from statuspage.api.base import ERRORS, MAX_PAGE, ManagementView, wrapped
 from statuspage.api.errors import BadRequest, Unprocessable
 from statuspage.api.fields import ComponentRefs, Flag, Text
 from statuspage.api.models import SKIP_CONFIRMATION_PERMISSION
@@ -152,6 +152,8 @@ def _listed(request: Request, subscribers: QuerySet[Subscriber]) -> list[Subscri
     if page < 0 or size < 1:
         raise BadRequest(_("page must be 0 or more, and limit 1 or more."))
     size = min(size, MAX_PER_PAGE)
+    if page >= MAX_PAGE:
+        return []  # past the end anyway; keeps OFFSET within SQL integers
     return list(subscribers.prefetch_related("components")[page * size : (page + 1) * size])
 
 
