@@ -118,7 +118,7 @@ def handle_exception(exc: Exception, context: dict) -> Response | None:
         headers = {"WWW-Authenticate": auth_header} if auth_header else {}
         return Response({"error": NOT_AUTHENTICATED}, status=exc.status_code, headers=headers)
     if isinstance(exc, exceptions.Throttled):
-        wait = max(1, round(exc.wait or 1))
+        wait = max(1, round(getattr(exc, "wait", None) or 1))
         message = _("Rate limit exceeded. Try again in %(seconds)d seconds.") % {"seconds": wait}
         return Response(
             _body(str(message)),

@@ -31,8 +31,6 @@ from statuspage.notify import subscriptions
 from statuspage.notify.models import Mode, Subscriber, SubscriberState
 from statuspage.shapes.objects import PageSerializer
 
-LIMITED_FOR_SECONDS = 3600  # the limits are per hour
-
 
 class EmailSubscriptionInput(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
@@ -43,10 +41,11 @@ class UnsubscriptionInput(serializers.Serializer):
     id = Text(max_length=64)
 
 
-def _refuse_if_limited(request: Request, group: str, key: Callable, rate: str) -> None:
+def _refuse_if_limited(request: Request, group: str, key: Callable, rate: tuple[int, int]) -> None:
+    """429 with Retry-After the limit's own window (SUBSCRIBE_RATE_* is (requests, seconds))."""
     http_request: HttpRequest = request._request
     if is_ratelimited(http_request, group=group, key=key, rate=rate, increment=True):
-        raise Throttled(wait=LIMITED_FOR_SECONDS)
+        raise Throttled(wait=rate[1])
 
 
 class PublicSubscribers(ManagementView):

@@ -35,7 +35,7 @@ def unsubscribe_token(subscriber: Subscriber) -> str:
     return signing.dumps(subscriber.pk, salt=UNSUBSCRIBE_SALT)
 
 
-def _load(token: str, salt: str, nonce_field: str, max_age: float | None) -> Subscriber | None:
+def _load(token: str, salt: str, nonce_field: str, max_age: int | None) -> Subscriber | None:
     try:
         pk, nonce = signing.loads(token, salt=salt, max_age=max_age)
     except (signing.BadSignature, ValueError, TypeError):
