@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/fanout.py            # the full run (about 10 minutes)
     .venv/bin/python bench/fanout.py --quick    # a small run to check the set-up
+    .venv/bin/python bench/fanout.py --faults   # only the fault scenarios (about 8 minutes)
 
 What it does, in one run, on this machine:
 1. starts an SMTP sink and an HTTP receiver (bench/sinks.py), each in its own process;
@@ -13,8 +14,18 @@ What it does, in one run, on this machine:
    does) and times publish → last message received, sampling the worker's memory;
 4. prints the figures and writes them to bench/results/fanout.json.
 
-Needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL; defaults 127.0.0.1). The database named in
-DATABASE_URL is dropped and created afresh: do not point it at one you care about.
+With --faults it runs only the fault scenarios instead: 10,000 email + 10,000 webhook
+subscribers, a Celery worker and a real `celery beat` (the sweeper), once undisturbed and once
+each with (a) the worker's process group SIGKILLed at 30% and a new worker started, (b) Redis
+(a redis-server of the bench's own, on a Unix socket) stopped at 30% and started again after 7 s,
+(c) every PostgreSQL connection of the bench database terminated at 30%, again and again for
+2 s (a restart as clients see it; the machine's PostgreSQL itself is left alone). Each reports
+the time from the fault and from the restart to 100% delivery, repeated webhook-ids and
+Message-IDs, and attempts per delivery; the report goes to bench/results/faults.json.
+
+Needs PostgreSQL and Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL; defaults 127.0.0.1). The
+database named in BENCH_DATABASE_URL is dropped and created afresh: do not point it at one you
+care about.
 """
 
 from __future__ import annotations
@@ -25,10 +36,12 @@ import contextlib
 import email.policy
 import json
 import os
+import signal
 import smtplib
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from email.message import EmailMessage
@@ -76,9 +89,13 @@ class Sink:
         wait_port(self.port)
         wait_port(self.control)
 
-    def count(self) -> int:
+    def counts(self) -> dict[str, int]:
+        """count (every message), distinct (by webhook-id or Message-ID), repeated, bytes."""
         with urllib.request.urlopen(f"http://127.0.0.1:{self.control}/count", timeout=5) as r:
-            return json.load(r)["count"]
+            return json.load(r)
+
+    def count(self) -> int:
+        return self.counts()["count"]
 
     def reset(self) -> None:
         request = urllib.request.Request(f"http://127.0.0.1:{self.control}/reset", method="POST")
@@ -148,11 +165,11 @@ def reset_database() -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def setup_django(smtp: Sink) -> None:
+def setup_django(smtp: Sink, redis_url: str = REDIS_URL) -> None:
     os.environ.update(
         DJANGO_SETTINGS_MODULE="statuspage.settings",
         DATABASE_URL=DATABASE_URL,
-        REDIS_URL=REDIS_URL,
+        REDIS_URL=redis_url,
         RUN_DIR=str(ROOT / ".run" / "bench"),
         EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}",
         ALLOW_PRIVATE_ADDRESSES="true",
@@ -198,7 +215,8 @@ def load_subscribers(emails: int, webhooks: int, receiver: Sink) -> None:
         cursor.execute("VACUUM ANALYZE notify_subscriber")
 
 
-def start_worker(smtp: Sink, log: Path) -> subprocess.Popen:
+def start_worker(smtp: Sink, log: Path, mode: str = "w") -> subprocess.Popen:
+    """A worker in a session of its own, so that its whole process group can be killed."""
     env = {**os.environ, "EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}"}
     process = subprocess.Popen(
         [
@@ -206,7 +224,8 @@ def start_worker(smtp: Sink, log: Path) -> subprocess.Popen:
             "--concurrency", "2", "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
             "--without-heartbeat",
         ],
-        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+        cwd=ROOT, env=env, stdout=log.open(mode), stderr=subprocess.STDOUT,
+        start_new_session=True,
     )  # fmt: skip
     time.sleep(4)  # the pool forks and connects; a late start would only flatter nothing
     return process
@@ -279,12 +298,302 @@ def run_scenario(name: str, emails: int, webhooks: int, smtp: Sink, http: Sink) 
     return result
 
 
+# --- Fault scenarios (--faults) ---
+
+FAULT_AT = 0.3  # the share of messages arrived when the fault strikes
+REDIS_DOWN_SECONDS = 7
+DATABASE_DOWN_SECONDS = 2  # connections are terminated again and again for this long
+RECOVERY_TARGET_SECONDS = 90  # the promise: everything delivered within this of the restart
+MAX_ATTEMPTS_TARGET = 2
+SETTLE_SECONDS = 150  # after 100% arrived, how long to wait for the database to agree
+
+
+class Rig:
+    """What a fault acts on: the sinks, the worker, the bench's own Redis, the marks it sets."""
+
+    def __init__(self, smtp: Sink, http: Sink, redis_server, workdir: Path) -> None:
+        self.smtp, self.http, self.redis = smtp, http, redis_server
+        self.workdir = workdir
+        self.worker: subprocess.Popen | None = None
+        self.worker_log = RESULTS / "worker.log"
+        self.marks: dict[str, float] = {}
+        self.terminated = 0  # database connections, in the PostgreSQL scenario
+
+    def mark(self, what: str) -> None:
+        self.marks[what] = time.perf_counter()
+
+
+def kill_worker(rig: Rig) -> None:
+    """SIGKILL the worker and its pool, as the kernel's OOM killer or a power cut would."""
+    rig.mark("fault")
+    os.killpg(rig.worker.pid, signal.SIGKILL)
+    rig.worker.wait()
+    rig.mark("restart")
+    rig.worker = start_worker(rig.smtp, rig.worker_log, mode="a")
+
+
+def restart_redis(rig: Rig) -> None:
+    """Stop the Redis (no persistence, like the embedded one: every queued message is lost)."""
+    rig.mark("fault")
+    rig.redis.stop()
+    time.sleep(REDIS_DOWN_SECONDS)
+    rig.redis.start()
+    rig.mark("restart")
+
+
+def drop_database_connections(rig: Rig) -> None:
+    """A PostgreSQL restart as its clients see it: every connection of the bench database
+    is terminated, and reconnections are terminated too, for DATABASE_DOWN_SECONDS."""
+    import psycopg
+
+    url = urlsplit(DATABASE_URL)
+    rig.mark("fault")
+    terminated = 0
+    with psycopg.connect(f"postgresql://{url.netloc}/postgres", autocommit=True) as conn:
+        until = time.monotonic() + DATABASE_DOWN_SECONDS
+        while time.monotonic() < until:
+            terminated += conn.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid()",
+                [url.path.lstrip("/")],
+            ).fetchone()[0]
+            time.sleep(0.05)
+    rig.mark("restart")
+    rig.terminated = terminated
+
+
+FAULTS = {
+    "none": None,
+    "worker-killed": kill_worker,
+    "redis-restarted": restart_redis,
+    "postgres-restarted": drop_database_connections,
+}
+
+
+def start_beat(rig: Rig, log: Path) -> subprocess.Popen:
+    """A real beat with a fresh schedule: the sweeper runs every SWEEP_INTERVAL_SECONDS."""
+    schedule = rig.workdir / "beat-schedule"
+    for old in rig.workdir.glob("beat-schedule*"):
+        old.unlink()
+    return subprocess.Popen(
+        [
+            sys.executable, "-m", "celery", "-A", "statuspage", "beat", "--loglevel", "WARNING",
+            "--schedule", str(schedule),
+        ],
+        cwd=ROOT, env=dict(os.environ), stdout=log.open("w"), stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+
+
+def stop_group(process: subprocess.Popen) -> None:
+    """Ask the process to stop, then make sure nothing of its group is left."""
+    if process.poll() is None:
+        process.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=60)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def delivery_state() -> dict:
+    """Attempts per delivery and what is not delivered yet, from the database."""
+    from django.db import connection
+    from django.db.models import Count, Max
+
+    from statuspage.notify.models import Attempt, Delivery
+
+    connection.close()  # the bench's own connection may have been terminated
+    rows = Delivery.objects.values("attempts").annotate(n=Count("pk")).order_by("attempts")
+    statuses = Delivery.objects.values("status").annotate(n=Count("pk"))
+    return {
+        "max_attempts": Delivery.objects.aggregate(m=Max("attempts"))["m"],
+        "attempts": {str(row["attempts"]): row["n"] for row in rows},
+        "attempt_rows": Attempt.objects.count(),
+        "statuses": {row["status"]: row["n"] for row in statuses},
+        "undelivered": Delivery.objects.exclude(status="delivered").count(),
+    }
+
+
+def run_fault_scenario(name: str, emails: int, webhooks: int, rig: Rig) -> dict:
+    """Publish, strike the fault once FAULT_AT of the messages arrived, time 100% delivery."""
+    import threading
+
+    import redis
+
+    from statuspage.status import services
+    from statuspage.status.models import Incident
+
+    fault = FAULTS[name]
+    total = emails + webhooks
+    print(f"-- {name}: {emails} email + {webhooks} webhook subscribers", flush=True)
+    load_subscribers(emails, webhooks, rig.http)
+    rig.smtp.reset()
+    rig.http.reset()
+    redis.Redis.from_url(rig.redis.url).flushdb()
+    rig.marks, rig.terminated = {}, 0
+    rig.worker_log = RESULTS / f"worker-{name}.log"
+    beat = start_beat(rig, RESULTS / f"beat-{name}.log")
+    rig.worker = start_worker(rig.smtp, rig.worker_log)
+    striking: threading.Thread | None = None
+    complete = None
+    try:
+        started = time.perf_counter()
+        services.open_incident(
+            Incident(name="Borrowing window paused", alternative_channel="Use the mini-program."),
+            body="Borrowing is paused while we fix a fault at our bank partner.",
+            notify=True,
+        )
+        deadline = started + 600
+        while time.perf_counter() < deadline:
+            arrived = rig.smtp.counts()["distinct"] + rig.http.counts()["distinct"]
+            if arrived >= total:
+                complete = time.perf_counter()
+                break
+            if fault and striking is None and arrived >= FAULT_AT * total:
+                print(f"   {arrived}/{total} arrived: {name}", flush=True)
+                striking = threading.Thread(target=fault, args=(rig,))
+                striking.start()
+            time.sleep(0.1)
+        if striking is not None:
+            striking.join()
+        settled = None
+        if complete is not None:  # wait for late outcomes and re-sends before counting repeats
+            while time.perf_counter() < complete + SETTLE_SECONDS:
+                if delivery_state()["undelivered"] == 0:
+                    settled = time.perf_counter()
+                    break
+                time.sleep(1)
+        beat_alive = beat.poll() is None
+    finally:
+        stop_group(rig.worker)
+        stop_group(beat)
+    emails_got, webhooks_got = rig.smtp.counts(), rig.http.counts()
+
+    rig.marks["publish"] = started
+
+    def between(first: str, then: float | None) -> float | None:
+        if then is None or first not in rig.marks:
+            return None
+        return round(then - rig.marks[first], 2)
+
+    result = {
+        "scenario": name,
+        "emails": emails,
+        "webhooks": webhooks,
+        "fault_at_seconds": between("publish", rig.marks.get("fault")),
+        "down_seconds": between("fault", rig.marks.get("restart")),
+        "seconds_to_100_percent": between("publish", complete),
+        "seconds_fault_to_100_percent": between("fault", complete),
+        "seconds_restart_to_100_percent": between("restart", complete),
+        "seconds_to_database_settled": between("publish", settled),
+        "email_received": emails_got["count"],
+        "email_distinct": emails_got["distinct"],
+        "email_repeated": emails_got["repeated"],
+        "webhook_received": webhooks_got["count"],
+        "webhook_distinct": webhooks_got["distinct"],
+        "webhook_repeated": webhooks_got["repeated"],
+        "beat_alive_at_end": beat_alive,
+        **delivery_state(),
+    }
+    if rig.terminated:
+        result["connections_terminated"] = rig.terminated
+    recovery = result["seconds_restart_to_100_percent" if fault else "seconds_to_100_percent"]
+    result["met_target"] = bool(
+        complete
+        and recovery is not None
+        and recovery <= RECOVERY_TARGET_SECONDS
+        and result["max_attempts"] <= MAX_ATTEMPTS_TARGET
+    )
+    print("   ", result, flush=True)
+    return result
+
+
+def print_fault_table(results: list[dict]) -> None:
+    def cell(value) -> str:
+        return "–" if value is None else str(value)
+
+    header = (
+        "scenario", "fault→100%", "restart→100%", "publish→100%", "later than none",
+        "repeated webhook",
+        "repeated email", "max attempts", "undelivered", "met",
+    )  # fmt: skip
+    print(" | ".join(header))
+    for r in results:
+        print(
+            " | ".join(
+                cell(v)
+                for v in (
+                    r["scenario"],
+                    r["seconds_fault_to_100_percent"],
+                    r["seconds_restart_to_100_percent"],
+                    r["seconds_to_100_percent"],
+                    r["seconds_later_than_undisturbed"],
+                    r["webhook_repeated"],
+                    r["email_repeated"],
+                    r["max_attempts"],
+                    r["undelivered"],
+                    r["met_target"],
+                )
+            )
+        )
+
+
+def run_faults(scale: float, only: str | None) -> None:
+    from statuspage.lib.embedded_redis import EmbeddedRedis
+
+    workdir = Path(tempfile.mkdtemp(prefix="statuspage-faults-"))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    redis_server = EmbeddedRedis(workdir / "redis.sock").start()
+    smtp, http = Sink("smtp"), Sink("http")
+    results = []
+    try:
+        reset_database()
+        setup_django(smtp, redis_server.url)
+        rig = Rig(smtp, http, redis_server, workdir)
+        emails = webhooks = int(10_000 * scale)
+        for name in FAULTS:
+            if only and name != only:
+                continue
+            results.append(run_fault_scenario(name, emails, webhooks, rig))
+        # On a shared machine, what a fault cost is best seen beside the run without one.
+        undisturbed = {r["scenario"]: r["seconds_to_100_percent"] for r in results}.get("none")
+        for r in results:
+            r["seconds_later_than_undisturbed"] = (
+                round(r["seconds_to_100_percent"] - undisturbed, 2)
+                if undisturbed and r["seconds_to_100_percent"]
+                else None
+            )
+    finally:
+        smtp.stop()
+        http.stop()
+        redis_server.stop()
+    report = {
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "scale": scale,
+        "targets": {
+            "seconds_restart_to_100_percent": RECOVERY_TARGET_SECONDS,
+            "max_attempts": MAX_ATTEMPTS_TARGET,
+        },
+        "results": results,
+    }
+    (RESULTS / ("faults.json" if scale == 1 else f"faults-{scale}.json")).write_text(
+        json.dumps(report, indent=2)
+    )
+    print_fault_table(results)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, to check the set-up")
     parser.add_argument("--only", help="run this scenario alone (e.g. webhook-10k)")
+    parser.add_argument("--faults", action="store_true", help="run only the fault scenarios")
+    parser.add_argument("--scale", type=float, help="subscriber counts times this (default 1)")
     args = parser.parse_args()
-    scale = 0.02 if args.quick else 1
+    scale = args.scale or (0.02 if args.quick else 1)
+    if args.faults:
+        run_faults(scale, args.only)
+        return
 
     smtp, http = Sink("smtp"), Sink("http")
     try:
