@@ -35,7 +35,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import mail_admins
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Min, Q
 from django.utils import timezone
 
 from statuspage.notify.channels import CHANNELS, Outcome
@@ -192,16 +192,9 @@ def claim(ids: list[int], now: datetime) -> tuple[str, list[Delivery]]:
     """
     give_up_exhausted(Delivery.objects.filter(pk__in=ids), now)
     token = secrets.token_hex(12)
-    earlier_unattempted = Delivery.objects.filter(
-        subscriber_id=OuterRef("subscriber_id"),
-        notice_id__lt=OuterRef("notice_id"),
-        status=DeliveryStatus.PENDING,
-        attempts=0,
-    ).exclude(pk__in=ids)  # an earlier one in this very batch is sent first (see below)
     Delivery.objects.filter(
         available(now),
-        ~Exists(earlier_unattempted),
-        pk__in=ids,
+        pk__in=_not_waiting_for_an_earlier_notice(ids),
         attempts__lt=MAX_ATTEMPTS,
         next_attempt_at__lte=now,
     ).update(lease_token=token, lease_until=now + lease_length(), attempts=F("attempts") + 1)
@@ -215,6 +208,34 @@ def claim(ids: list[int], now: datetime) -> tuple[str, list[Delivery]]:
     for delivery in claimed:
         delivery.notice = notices[delivery.notice_id]
     return token, claimed
+
+
+def _not_waiting_for_an_earlier_notice(ids: list[int]) -> list[int]:
+    """The deliveries among `ids` whose subscriber has no earlier notice still unattempted in
+    another batch (an earlier one in this batch is sent first: see `claim`).
+
+    Two index lookups rather than a correlated NOT EXISTS: with statistics that think pending
+    rows are rare (a fresh fan-out on a table of delivered rows), PostgreSQL ran that as a scan
+    of every unattempted row per claimed row, over a second per batch of 200."""
+    rows = list(Delivery.objects.filter(pk__in=ids).values_list("pk", "subscriber_id", "notice_id"))
+    if not rows:
+        return []
+    waiting = dict(
+        Delivery.objects.filter(
+            subscriber_id__in={subscriber for _, subscriber, _ in rows},
+            status=DeliveryStatus.PENDING,
+            attempts=0,
+            notice_id__lt=max(notice for _, _, notice in rows),
+        )
+        .exclude(pk__in=ids)
+        .values_list("subscriber_id")
+        .annotate(earliest=Min("notice_id"))
+    )
+    return [
+        pk
+        for pk, subscriber, notice in rows
+        if subscriber not in waiting or waiting[subscriber] >= notice
+    ]
 
 
 class Lease:
