@@ -29,6 +29,7 @@ test: $(TEST_STAMP)
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	RUN_DIR=$${RUN_DIR:-$(CURDIR)/.run/lint} $(BIN)/mypy
 
 format: $(TEST_STAMP)
 	$(BIN)/ruff check --fix .

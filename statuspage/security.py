@@ -13,14 +13,14 @@ from collections.abc import Callable
 
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 MANAGEMENT_API = re.compile(r"^/(?:api/)?v1(?:/|\.json|$)")
 
 
 class ContentSecurityPolicy(CSPMiddleware):
     def get_policy_parts(
-        self, request: HttpRequest, response: HttpResponse, report_only: bool = False
+        self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
     ) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)
         if report_only or parts.update is not None:

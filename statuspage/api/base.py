@@ -176,7 +176,8 @@ class ErrorSerializer(Serializer):
 
     error = serializers.CharField()
     message = serializers.CharField(required=False)
-    errors = serializers.DictField(
+    # Only documents the body (never validates), so naming a field like Serializer.errors is safe.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()), required=False
     )
 

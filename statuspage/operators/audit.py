@@ -9,15 +9,19 @@ hands auditlog the user lazily, to be read when an entry is written, after authe
 
 from __future__ import annotations
 
+from typing import cast
+
 from auditlog.middleware import AuditlogMiddleware
 from auditlog.registry import auditlog
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from statuspage.api.models import ApiKey
+from statuspage.lib.clientip import client_ip
 from statuspage.notify.models import Subscriber
-from statuspage.public.subscribe import client_ip
 from statuspage.status.models import (
     Component,
     ComponentGroup,
@@ -32,7 +36,7 @@ from statuspage.status.models import (
 # Fields every write touches are left out: a diff of them says nothing.
 UNTRACKED = ["updated_at"]
 
-AUDITED: dict[type, dict] = {
+AUDITED: dict[type[Model], dict] = {
     Page: {"exclude_fields": [*UNTRACKED, "version"]},
     ComponentGroup: {},
     Component: {},
@@ -61,7 +65,7 @@ class OperatorActions(AuditlogMiddleware):
 
     @staticmethod
     def _get_remote_addr(request: HttpRequest) -> str:
-        return client_ip(request)  # X-Forwarded-For only from TRUSTED_PROXIES
+        return client_ip(request, settings.TRUSTED_PROXIES)  # forwarded only from trusted
 
     @staticmethod
     def _get_remote_port(request: HttpRequest) -> None:
@@ -69,4 +73,4 @@ class OperatorActions(AuditlogMiddleware):
 
     @staticmethod
     def _get_actor(request: HttpRequest) -> AbstractBaseUser | AnonymousUser:
-        return SimpleLazyObject(lambda: request.user)
+        return cast(AbstractBaseUser, SimpleLazyObject(lambda: request.user))

@@ -11,6 +11,8 @@ signing `secret`, once.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -28,7 +30,7 @@ from rest_framework.response import Response
 from statuspage.api.base import ERRORS, MAX_PAGE, ManagementView, wrapped
 from statuspage.api.errors import BadRequest, Unprocessable
 from statuspage.api.fields import ComponentRefs, Flag, Text
-from statuspage.api.models import SKIP_CONFIRMATION_PERMISSION
+from statuspage.api.models import SKIP_CONFIRMATION_PERMISSION, ApiKey
 from statuspage.celery import enqueue
 from statuspage.notify import subscriptions, tasks
 from statuspage.notify.models import Mode, Subscriber, SubscriberState
@@ -126,7 +128,8 @@ class SubscriberView(ManagementView):
         if incident is not None and data.get("endpoint"):
             raise Unprocessable({"endpoint": [_("An incident can be followed by email only.")]})
         skip_confirmation = data.get("skip_confirmation_notification", False)
-        if skip_confirmation and not self.request.auth.owner_holds(SKIP_CONFIRMATION_PERMISSION):
+        key = cast(ApiKey, self.request.auth)  # KeyScopes let only key holders in
+        if skip_confirmation and not key.owner_holds(SKIP_CONFIRMATION_PERMISSION):
             raise PermissionDenied(SKIP_CONFIRMATION_DENIED)
         subscriber = subscriptions.subscribe(
             email=data["email"],
@@ -136,9 +139,9 @@ class SubscriberView(ManagementView):
             incident=incident,
             skip_confirmation=skip_confirmation,
         )
-        subscriber.secret = (
-            subscriptions.reveal_secret(subscriber) if subscriber.mode == Mode.WEBHOOK else None
-        )
+        # Shown in this answer only (null for email), never saved from here.
+        shown = subscriptions.reveal_secret(subscriber) if subscriber.mode == Mode.WEBHOOK else None
+        subscriber.secret = shown  # type: ignore[assignment]
         return self.respond(CreatedSubscriberSerializer, subscriber, status=201)
 
 
