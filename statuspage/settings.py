@@ -461,7 +461,7 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1, maximum=100)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 30, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_CLIENT_IP_CALLABLE = "statuspage.public.subscribe.client_ip"  # X-Forwarded-For rules
+AXES_CLIENT_IP_CALLABLE = "statuspage.lib.clientip.client_ip"  # X-Forwarded-For rules
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False  # no banner and INFO lines per sign-in; attempts are listed in the admin
 AXES_COOLOFF_MESSAGE = _(

@@ -69,7 +69,7 @@ class PublicSubscribers(ManagementView):
         _refuse_if_limited(
             self.request,
             "subscribe-ip",
-            lambda group, request: client_ip(request, settings.TRUSTED_PROXIES),
+            lambda group, request: client_ip(request),
             settings.SUBSCRIBE_RATE_PER_IP,
         )
 

@@ -34,7 +34,7 @@ class KeyRateThrottle(SimpleRateThrottle):
         return f"{settings.API_RATE_LIMIT_PER_MINUTE}/min"
 
     def get_ident(self, request: Request) -> str:
-        return client_ip(request, settings.TRUSTED_PROXIES)
+        return client_ip(request)
 
     def get_cache_key(self, request: Request, view) -> str:
         api_key = request.auth

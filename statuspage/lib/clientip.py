@@ -10,16 +10,20 @@ import ipaddress
 import logging
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.http import HttpRequest
 
 log = logging.getLogger(__name__)
 _untrusted_proxy_seen = False
 
 
-def client_ip(request: HttpRequest, trusted_proxies: Iterable[str]) -> str:
+def client_ip(request: HttpRequest, trusted_proxies: Iterable[str] | None = None) -> str:
     """The client's address. X-Forwarded-For is believed only when the connection comes from
-    one of `trusted_proxies` (addresses or networks), and then only its rightmost hop that is
-    not itself a trusted proxy (the hops left of it can be forged)."""
+    one of `trusted_proxies` (addresses or networks; TRUSTED_PROXIES unless given), and then
+    only its rightmost hop that is not itself a trusted proxy (the hops left of it can be
+    forged)."""
+    if trusted_proxies is None:
+        trusted_proxies = settings.TRUSTED_PROXIES
     trusted = [ipaddress.ip_network(p, strict=False) for p in trusted_proxies]
 
     def is_trusted(address: str) -> bool:

@@ -13,7 +13,6 @@ from typing import cast
 
 from auditlog.middleware import AuditlogMiddleware
 from auditlog.registry import auditlog
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Model
 from django.http import HttpRequest
@@ -65,7 +64,7 @@ class OperatorActions(AuditlogMiddleware):
 
     @staticmethod
     def _get_remote_addr(request: HttpRequest) -> str:
-        return client_ip(request, settings.TRUSTED_PROXIES)  # forwarded only from trusted
+        return client_ip(request)  # forwarded only from trusted
 
     @staticmethod
     def _get_remote_port(request: HttpRequest) -> None:

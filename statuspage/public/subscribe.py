@@ -26,14 +26,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
-from statuspage.lib import clientip
+from statuspage.lib.clientip import client_ip
 from statuspage.notify import subscriptions, tokens
 from statuspage.notify.models import Mode, SubscriberState
 from statuspage.status.models import Component, Incident, Page
-
-
-def client_ip(request: HttpRequest) -> str:
-    return clientip.client_ip(request, settings.TRUSTED_PROXIES)
 
 
 class ComponentChoice(forms.ModelMultipleChoiceField):

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 
 from statuspage.lib import clientip
-from statuspage.public.subscribe import client_ip
+from statuspage.lib.clientip import client_ip
 
 ROOT = Path(__file__).resolve().parents[2]
 LOGGER = "statuspage.lib.clientip"

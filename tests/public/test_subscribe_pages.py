@@ -250,7 +250,7 @@ def test_the_form_is_rate_limited_per_client_ip(client, settings):
 
 
 def test_forwarded_for_is_believed_only_from_a_trusted_proxy(rf, settings):
-    from statuspage.public.subscribe import client_ip
+    from statuspage.lib.clientip import client_ip
 
     request = rf.post("/subscribe", HTTP_X_FORWARDED_FOR="203.0.113.9", REMOTE_ADDR="198.51.100.1")
     assert client_ip(request) == "198.51.100.1"
