@@ -3,7 +3,7 @@ not Django's HTML "Server Error (500)", so clients wait and retry."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.db import connection
@@ -14,14 +14,23 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture
-def database_gone(tmp_path) -> Iterator[None]:
-    """The database file is somewhere that cannot be opened, as when its disk is gone."""
-    original = connection.settings_dict["NAME"]
+def database_gone(tmp_path) -> Iterator[Callable[[], None]]:
+    """The database cannot be reached: PostgreSQL's address refuses connections (as while it
+    restarts); SQLite's file is somewhere that cannot be opened (as when its disk is gone)."""
+    settings = connection.settings_dict
+    original = {key: settings[key] for key in ("NAME", "PORT")}
     connection.close()
-    connection.settings_dict["NAME"] = str(tmp_path / "unmounted" / "statuspage.sqlite3")
-    yield
-    connection.close()
-    connection.settings_dict["NAME"] = original
+    if connection.vendor == "postgresql":
+        settings["PORT"] = "1"  # nothing listens there
+    else:
+        settings["NAME"] = str(tmp_path / "unmounted" / "statuspage.sqlite3")
+
+    def bring_back() -> None:
+        connection.close()
+        settings.update(original)
+
+    yield bring_back
+    bring_back()
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
@@ -38,7 +47,6 @@ def test_the_management_api_answers_503_json_while_the_database_is_down(api, dat
 
 def test_it_answers_normally_once_the_database_is_back(api, database_gone):
     assert api.get("incidents").status_code == 503
-    connection.close()
-    connection.settings_dict["NAME"] = connection.settings_dict["TEST"]["NAME"]
+    database_gone()  # it is back
 
     assert api.get("incidents").status_code == 200
