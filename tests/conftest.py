@@ -190,6 +190,7 @@ def schedule_maintenance(components, django_capture_on_commit_callbacks) -> Call
         starts: datetime,
         *,
         hours: float = 2,
+        body: str = "",
         affected: tuple[str, ...] = ("credit",),
         committed: bool = False,
         **fields: Any,
@@ -203,7 +204,7 @@ def schedule_maintenance(components, django_capture_on_commit_callbacks) -> Call
                     scheduled_until=starts + timedelta(hours=hours),
                     **fields,
                 ),
-                body=f"{name}: planned.",
+                body=body or f"{name}: planned.",
                 affected=[components[key] for key in affected],
             )
 

@@ -44,7 +44,9 @@ def _parse(value: str | None) -> datetime | None:
 
 
 @dataclass(frozen=True)
-class Rendered:
+class NoticeEmailContent:
+    """A notice's email in one language, before the per-subscriber links go in."""
+
     subject: str
     text: str
     html: str
@@ -54,18 +56,18 @@ class NoticeEmails:
     """Composes the email for each delivery of a notice; reuse one per batch of deliveries."""
 
     def __init__(self) -> None:
-        self._rendered: dict[tuple[int, str], Rendered] = {}
+        self._rendered: dict[tuple[int, str], NoticeEmailContent] = {}
         self._heads: dict[tuple[int, str], bytes] = {}
         self._page = Page.get()
 
-    def _render(self, notice: Notice, language: str) -> Rendered:
+    def _render(self, notice: Notice, language: str) -> NoticeEmailContent:
         key = (notice.pk, language)
         if key not in self._rendered:
             with translation.override(language), timezone.override(self._page.zone):
                 self._rendered[key] = self._render_now(notice)
         return self._rendered[key]
 
-    def _render_now(self, notice: Notice) -> Rendered:
+    def _render_now(self, notice: Notice) -> NoticeEmailContent:
         incident = notice.payload["incident"]
         zone = ZoneInfo(self._page.time_zone)
         # The update this notice announces, not the latest by display time (an update may be
@@ -102,7 +104,7 @@ class NoticeEmails:
             "manage_url": tokens.request_manage_link_url(),
             "unsubscribe_url": UNSUBSCRIBE,
         }
-        return Rendered(
+        return NoticeEmailContent(
             subject=f"[{self._page.name}] {subject}",
             text=render_to_string("email/notice.txt", context),
             html=render_to_string("email/notice.html", context),

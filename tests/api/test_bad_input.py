@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from statuspage.status import services
 from statuspage.status.models import (
     Component,
     ComponentGroup,
@@ -29,12 +28,8 @@ def snapshot() -> dict:
 
 
 @pytest.fixture
-def outage(components):
-    return services.open_incident(
-        Incident(name="Payouts slow"),
-        body="Slow.",
-        component_statuses={components["disbursement"]: "degraded_performance"},
-    )
+def outage(open_outage) -> Incident:
+    return open_outage("Payouts slow", body="Slow.", down={"disbursement": "degraded_performance"})
 
 
 def raw(api, method: str, path: str, body: str, content_type: str = "application/json"):

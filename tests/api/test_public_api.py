@@ -52,31 +52,16 @@ def component_json(component: Component, page: Page) -> dict:
 
 
 @pytest.fixture
-def outage(components, commit):
-    incident = commit(
-        services.open_incident,
-        Incident(name="Disbursement failing"),
-        body="Loans are **not** being paid out.",
-        component_statuses={components["disbursement"]: "major_outage"},
-    )
+def outage(open_outage, commit):
+    incident = open_outage(body="Loans are **not** being paid out.", committed=True)
     commit(services.post_update, incident, status="monitoring", body="Watching.")
     return Incident.objects.get(pk=incident.pk)
 
 
 @pytest.fixture
-def upcoming(components, commit):
-    now = timezone.now()
-    return commit(
-        services.open_incident,
-        Incident(
-            kind=IncidentKind.MAINTENANCE,
-            name="Database upgrade",
-            scheduled_for=now + timedelta(days=1),
-            scheduled_until=now + timedelta(days=1, hours=2),
-        ),
-        body="Planned.",
-        affected=[components["credit"]],
-    )
+def upcoming(schedule_maintenance):
+    starts = timezone.now() + timedelta(days=1)
+    return schedule_maintenance("Database upgrade", starts, body="Planned.", committed=True)
 
 
 @pytest.mark.parametrize("path", ENDPOINTS)
