@@ -86,6 +86,18 @@ def clock() -> Iterator[Callable[[datetime], None]]:
 
 
 @pytest.fixture
+def worker(monkeypatch, django_capture_on_commit_callbacks):
+    """Run `fn` as if committed, with every task it queues run at once, as a worker would."""
+    monkeypatch.setattr("statuspage.celery.enqueue", lambda task, *args: task(*args))
+
+    def run(fn, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return fn(*args, **kwargs)
+
+    return run
+
+
+@pytest.fixture
 def client() -> Client:
     """A visitor whose browser asks for English, so assertions read in English (tests of the
     Chinese page ask for it explicitly)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
+from django.conf import settings
 from django.core import signing
 from django.test import Client
 from django.utils import timezone
@@ -17,19 +17,7 @@ from statuspage.notify.models import Notice, Subscriber
 from statuspage.status import services
 from statuspage.status.models import Incident
 
-PUBLIC_URL = "http://127.0.0.1:8000"
-
-
-@pytest.fixture
-def worker(monkeypatch, django_capture_on_commit_callbacks):
-    """Run `fn` as if committed, with every task it queues run at once, as a worker would."""
-    monkeypatch.setattr("statuspage.celery.enqueue", lambda task, *args: task(*args))
-
-    def run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-
-    return run
+PUBLIC_URL = settings.PUBLIC_URL
 
 
 def notify_everyone(components) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from statuspage.api.models import ApiKey
@@ -16,19 +17,7 @@ from statuspage.notify.models import Subscriber
 from statuspage.status.models import Page
 from tests.api.clients import Api
 
-PUBLIC_URL = "http://127.0.0.1:8000"
-
-
-@pytest.fixture
-def worker(monkeypatch, django_capture_on_commit_callbacks):
-    """Run `fn` as if committed, with every task it queues run at once, as a worker would."""
-    monkeypatch.setattr("statuspage.celery.enqueue", lambda task, *args: task(*args))
-
-    def run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-
-    return run
+PUBLIC_URL = settings.PUBLIC_URL
 
 
 @pytest.fixture

@@ -36,19 +36,15 @@ def outage(components) -> Incident:
     )
 
 
-def maintenance(components, start=None, **fields) -> Incident:
-    start = start or timezone.now() + timedelta(days=1)
-    return services.open_incident(
-        Incident(
-            kind="maintenance",
-            name="Credit system upgrade",
-            scheduled_for=start,
-            scheduled_until=start + timedelta(hours=2),
-            **fields,
-        ),
-        body="Planned.",
-        affected=[components["credit"]],
-    )
+@pytest.fixture
+def window(schedule_maintenance):
+    """Schedules the credit system's upgrade (tomorrow unless `start` says otherwise)."""
+
+    def schedule(start=None, **fields) -> Incident:
+        start = start or timezone.now() + timedelta(days=1)
+        return schedule_maintenance("Credit system upgrade", start, body="Planned.", **fields)
+
+    return schedule
 
 
 def announcement(**fields) -> Incident:
@@ -68,10 +64,10 @@ def error_of(caught: pytest.ExceptionInfo[ValidationError], field: str) -> str:
     ("kind", "foreign"),
     [("incident", "in_progress"), ("maintenance", "investigating"), ("announcement", "monitoring")],
 )
-def test_each_kind_refuses_the_statuses_of_another(components, kind, foreign):
+def test_each_kind_refuses_the_statuses_of_another(components, kind, foreign, window):
     opened = {
         "incident": lambda: services.open_incident(Incident(name="x"), body="y"),
-        "maintenance": lambda: maintenance(components),
+        "maintenance": lambda: window(),
         "announcement": announcement,
     }[kind]()
     with pytest.raises(ValidationError) as caught:
@@ -87,10 +83,10 @@ def test_each_kind_refuses_the_statuses_of_another(components, kind, foreign):
     ("kind", "first"),
     [("incident", "investigating"), ("maintenance", "scheduled"), ("announcement", "identified")],
 )
-def test_each_kind_opens_in_its_first_status(components, kind, first):
+def test_each_kind_opens_in_its_first_status(components, kind, first, window):
     opened = {
         "incident": lambda: services.open_incident(Incident(name="x"), body="y"),
-        "maintenance": lambda: maintenance(components),
+        "maintenance": lambda: window(),
         "announcement": announcement,
     }[kind]()
     assert opened.status == first
@@ -115,8 +111,8 @@ def test_a_closing_status_stamps_resolved_at_and_takes_the_incident_off_the_open
     assert not Incident.objects.open().filter(pk=outage.pk).exists()
 
 
-def test_completing_a_maintenance_closes_it(components):
-    window = maintenance(components)
+def test_completing_a_maintenance_closes_it(components, window):
+    window = window()
     services.edit_incident(window, status="completed", body="Done early.")
     assert window.is_closed
     assert window.resolved_at is not None
@@ -170,26 +166,26 @@ def test_the_current_status_without_a_message_posts_nothing(outage, published):
 # Maintenance windows
 
 
-def test_a_maintenance_needs_a_start_and_an_end(components):
-    window = maintenance(components)
+def test_a_maintenance_needs_a_start_and_an_end(components, window):
+    window = window()
     with pytest.raises(ValidationError, match="needs a start and an end"):
         services.edit_incident(window, scheduled_until=None)
 
 
-def test_a_maintenance_must_end_after_it_starts(components):
-    window = maintenance(components)
+def test_a_maintenance_must_end_after_it_starts(components, window):
+    window = window()
     with pytest.raises(ValidationError) as caught:
         services.edit_incident(window, scheduled_until=window.scheduled_for - timedelta(hours=1))
     assert error_of(caught, "scheduled_until") == "The maintenance must end after it starts."
 
 
-def test_a_new_window_that_is_already_over_is_refused(components):
+def test_a_new_window_that_is_already_over_is_refused(components, window):
     with pytest.raises(ValidationError, match="already over"):
-        maintenance(components, start=timezone.now() - timedelta(hours=3))
+        window(start=timezone.now() - timedelta(hours=3))
 
 
-def test_a_scheduled_window_cannot_be_moved_into_the_past(components):
-    window = maintenance(components)
+def test_a_scheduled_window_cannot_be_moved_into_the_past(components, window):
+    window = window()
     past = timezone.now() - timedelta(hours=3)
     with pytest.raises(ValidationError) as caught:
         services.edit_incident(
@@ -200,15 +196,15 @@ def test_a_scheduled_window_cannot_be_moved_into_the_past(components):
     assert window.scheduled_for > timezone.now()
 
 
-def test_a_running_window_may_end_now(components):
-    window = maintenance(components, start=timezone.now() - timedelta(minutes=30))
+def test_a_running_window_may_end_now(components, window):
+    window = window(start=timezone.now() - timedelta(minutes=30))
     services.edit_incident(window, status="in_progress", body="Started.")
     services.edit_incident(window, scheduled_until=timezone.now() - timedelta(minutes=1))
     assert window.scheduled_until < timezone.now()
 
 
-def test_moving_a_window_sends_its_reminder_again(components):
-    window = maintenance(components, scheduled_remind_prior=True)
+def test_moving_a_window_sends_its_reminder_again(components, window):
+    window = window(scheduled_remind_prior=True)
     Incident.objects.filter(pk=window.pk).update(scheduled_reminded_at=timezone.now())
     services.edit_incident(window, scheduled_remind_prior=True)  # not moved: still reminded
     assert Incident.objects.get(pk=window.pk).scheduled_reminded_at is not None
