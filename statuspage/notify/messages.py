@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -243,5 +244,8 @@ def quarantine_email(subscriber: Subscriber) -> EmailMultiAlternatives:
     with translation.override(subscriber.language):
         subject = _("Your webhook has been paused")
     return _simple(
-        subscriber, "quarantined", subject, {"subscribe_url": settings.PUBLIC_URL + "/subscribe"}
+        subscriber,
+        "quarantined",
+        subject,
+        {"subscribe_url": settings.PUBLIC_URL + reverse("subscribe")},
     )

@@ -12,12 +12,14 @@ from django.shortcuts import get_object_or_404
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from statuspage.lib.admin import ReadOnlyLog
+
 admin.site.unregister(LogEntry)
 admin.site.unregister(TOTPDevice)
 
 
 @admin.register(LogEntry)
-class AuditLogAdmin(LogEntryAdmin):
+class AuditLogAdmin(ReadOnlyLog, LogEntryAdmin):
     """Readable and filterable by operators; nobody adds, changes or deletes an entry here,
     superusers included: a log its subjects can edit proves nothing."""
 
@@ -27,15 +29,6 @@ class AuditLogAdmin(LogEntryAdmin):
         "action",
         "timestamp",
     ]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(TOTPDevice)

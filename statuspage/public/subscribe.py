@@ -151,7 +151,7 @@ def _bad_link(request: HttpRequest) -> HttpResponse:
         _("This link no longer works"),
         _("It has expired or has already been used. You can subscribe again."),
         status=400,
-        link=("/subscribe", _("Subscribe")),
+        link=(reverse("subscribe"), _("Subscribe")),
     )
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin
 
+from statuspage.lib.admin import ReadOnlyLog
 from statuspage.status import services
 from statuspage.status.forms import IncidentForm, RecurringMaintenanceForm, component_field_name
 from statuspage.status.models import (
@@ -131,22 +132,13 @@ class ComponentAdmin(TranslationAdmin):
 
 
 @admin.register(StatusChange)
-class StatusChangeAdmin(admin.ModelAdmin):
+class StatusChangeAdmin(ReadOnlyLog, admin.ModelAdmin):
     """The append-only log: readable, never editable."""
 
     list_display = ["at", "component", "old_status", "new_status", "cause", "actor"]
     list_filter = ["cause", "new_status", "component"]
     list_select_related = ["component", "component__group"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 class IncidentUpdateInline(admin.StackedInline):
