@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import QuerySet, URLField
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -44,6 +44,7 @@ admin.site.site_url = "/"
 class PageAdmin(TranslationAdmin):
     list_display = ["name", "time_zone", "updated_at"]
     fields = ["name", "time_zone", "homepage_url"]
+    formfield_overrides = {URLField: {"assume_scheme": "https"}}  # Django 6's default
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
