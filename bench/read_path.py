@@ -113,7 +113,10 @@ class Service:
         shutil.rmtree(RUN_DIR, ignore_errors=True)
         RUN_DIR.mkdir(parents=True)
         self.port = port
-        self.publish_dir = RUN_DIR / "published"
+        # Not inside RUN_DIR: that is private to the service (0700), and nginx's workers run as
+        # another user.
+        self.publish_dir = Path(tempfile.mkdtemp(prefix="statuspage-published-"))
+        self.publish_dir.chmod(0o755)
         self.env = {
             **os.environ,
             "RUN_DIR": str(RUN_DIR),
@@ -149,6 +152,7 @@ class Service:
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.process.kill()
+        shutil.rmtree(self.publish_dir, ignore_errors=True)
 
 
 class Nginx:
