@@ -10,9 +10,9 @@ coming back. How each step keeps it:
   leased); whoever updates the row owns the attempt, so two workers never send the same attempt;
 - the lease is short and renewed while its batch is being sent, so a worker that dies frees its
   deliveries within a lease, and a live one never loses them mid-send;
-- each outcome is written as soon as it is known, by the lease holder only, one message (or
-  one round of concurrent requests) at a time: a failure later in the batch loses nothing
-  already sent, and an exception while sending a message is that message's failure;
+- outcomes are written as they become known, by the lease holder only, in small commits (a
+  few dozen messages or half a second): a failure later in the batch loses nothing already
+  recorded, and an exception while sending a message is that message's failure;
 - a batch stops taking new messages before the task's time limit and gives the rest back,
   unattempted, to a fresh task;
 - retry waits live in `next_attempt_at`, never in Celery countdowns; the sweeper hands out what
@@ -378,7 +378,7 @@ def _record(token: str, results: list[tuple[Delivery, Outcome]]) -> None:
     _with_reconnect(lambda: _write_outcomes(token, results))
 
 
-@transaction.atomic  # one commit per message, or per round of concurrent requests
+@transaction.atomic  # one commit per chunk of outcomes (see Outcomes)
 def _write_outcomes(token: str, results: list[tuple[Delivery, Outcome]]) -> None:
     """Write what happened. Only the lease holder writes; a lost lease means someone else
     owns the delivery now, and their outcome wins. A delivery deleted meanwhile (its subscriber
