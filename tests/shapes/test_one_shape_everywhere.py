@@ -40,27 +40,19 @@ def management(operator) -> Client:
 
 
 @pytest.fixture
-def outage(components) -> Incident:
-    return services.open_incident(
-        Incident(name="Disbursement failing", alternative_channel="Use the mini-program."),
-        body="Payouts are failing.",
-        component_statuses={components["disbursement"]: "major_outage"},
-    )
+def outage(open_outage) -> Incident:
+    return open_outage(alternative_channel="Use the mini-program.")
 
 
 @pytest.fixture
-def maintenance(components) -> Incident:
-    start = timezone.now() + timedelta(hours=2)
-    return services.open_incident(
-        Incident(
-            name="Database upgrade",
-            kind="maintenance",
-            scheduled_for=start,
-            scheduled_until=start + timedelta(hours=1),
-            scheduled_remind_prior=True,
-        ),
+def maintenance(schedule_maintenance) -> Incident:
+    return schedule_maintenance(
+        "Database upgrade",
+        timezone.now() + timedelta(hours=2),
+        hours=1,
         body="Planned work.",
-        affected=[components["app"]],
+        affected=("app",),
+        scheduled_remind_prior=True,
     )
 
 

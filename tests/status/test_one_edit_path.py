@@ -25,28 +25,15 @@ def api(operator) -> Api:
     return Api(Client(headers={"Accept-Language": "en"}), Page.get().id, key)
 
 
-def resolved_outage(components) -> Incident:
-    outage = services.open_incident(
-        Incident(name="Disbursement failing"),
-        body="Payouts are failing.",
-        component_statuses={components["disbursement"]: "major_outage"},
-    )
+def resolved_outage(open_outage, schedule_maintenance) -> Incident:
+    outage = open_outage()
     services.resolve(outage)
     return outage
 
 
-def scheduled_window(components) -> Incident:
-    start = timezone.now() + timedelta(days=1)
-    return services.open_incident(
-        Incident(
-            kind="maintenance",
-            name="Credit system upgrade",
-            scheduled_for=start,
-            scheduled_until=start + timedelta(hours=2),
-        ),
-        body="Planned.",
-        affected=[components["credit"]],
-    )
+def scheduled_window(open_outage, schedule_maintenance) -> Incident:
+    starts = timezone.now() + timedelta(days=1)
+    return schedule_maintenance("Credit system upgrade", starts, body="Planned.")
 
 
 def window_fields(start: datetime, end: datetime) -> dict[str, str]:
@@ -114,10 +101,10 @@ EDITS = {
 
 @pytest.mark.parametrize("case", list(EDITS))
 def test_the_admin_and_the_api_refuse_an_invalid_edit_with_the_service_s_words(
-    operator_client, api, components, case
+    operator_client, api, open_outage, schedule_maintenance, case
 ):
     edit = EDITS[case]
-    incident = edit.opened(components)
+    incident = edit.opened(open_outage, schedule_maintenance)
     before = Incident.objects.filter(pk=incident.pk).values().get()
 
     with pytest.raises(ValidationError) as caught:
@@ -140,9 +127,9 @@ def test_the_admin_and_the_api_refuse_an_invalid_edit_with_the_service_s_words(
 
 
 def test_a_patch_sets_the_incident_s_cause_and_logs_its_component_changes_as_the_api_s(
-    api, components
+    api, components, open_outage, schedule_maintenance
 ):
-    outage = resolved_outage(components)
+    outage = resolved_outage(open_outage, schedule_maintenance)
     response = api.patch(
         f"incidents/{outage.pk}",
         {
