@@ -138,7 +138,8 @@ class ApiKey(models.Model):
 
     def owner_holds(self, *permissions: str) -> bool:
         """Whether the owner has every one of `permissions` ("app_label.codename"), directly or
-        through a group, in one query. A key without an owner holds none."""
+        through a group, in one query (Django's `has_perms` takes two, on every API request).
+        A key without an owner holds none."""
         owner = self.created_by
         if owner is None or not owner.is_active:
             return False

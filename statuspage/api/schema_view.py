@@ -28,11 +28,6 @@ class BuiltSchema:
 _built: dict[tuple[str, str], BuiltSchema] = {}
 
 
-def forget_built_schemas() -> None:
-    """Tests that change what the schema says."""
-    _built.clear()
-
-
 class SchemaView(SpectacularAPIView):
     def get(self, request: Request, *args, **kwargs) -> HttpResponse:
         asked = request.GET.get("lang")

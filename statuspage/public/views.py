@@ -117,7 +117,7 @@ def status_page(request: HttpRequest) -> HttpResponse:
         "public/status_page.html",
         {
             **page_context(page, components),
-            "indicator": current_indicator(),
+            "indicator": current_indicator(components, unresolved),
             "rows": page_rows(components),
             "unresolved": unresolved,
             "active_maintenance": list(Incident.objects.active_maintenance().with_details()),

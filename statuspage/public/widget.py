@@ -62,7 +62,7 @@ def widget_payload() -> dict:
     components = list(Component.objects.select_related("group"))
     unresolved = list(Incident.objects.unresolved_incidents().with_details())
     maintenance = list(Incident.objects.active_maintenance().with_details())
-    indicator = current_indicator()
+    indicator = current_indicator(components, unresolved)
     embed = StatusEmbedConfig.get()
     return {
         "page": {"id": page.pk, "name": str(page.name), "url": page.url},
@@ -185,11 +185,11 @@ class Badge:
         return self.label_width + self.message_width / 2
 
 
-def _badge(request: HttpRequest, badge: Badge) -> HttpResponse:
+def _badge(request: HttpRequest, page: Page, badge: Badge) -> HttpResponse:
     response = TemplateResponse(
         request, "public/badge.svg", {"badge": badge}, content_type="image/svg+xml; charset=utf-8"
     )
-    response["Last-Modified"] = http_date(Page.get().updated_at.timestamp())
+    response["Last-Modified"] = http_date(page.updated_at.timestamp())
     return response
 
 
@@ -201,6 +201,7 @@ def page_badge(request: HttpRequest) -> HttpResponse:
     indicator = current_indicator()
     return _badge(
         request,
+        page,
         Badge(
             str(page.name), indicator.translated_description, INDICATOR_COLOURS[indicator.indicator]
         ),
@@ -213,6 +214,7 @@ def component_badge(request: HttpRequest, component_id: str) -> HttpResponse:
     component = get_object_or_404(Component, pk=component_id)
     return _badge(
         request,
+        Page.get(),
         Badge(str(component.name), str(component.get_status_display()), COLOURS[component.status]),
     )
 

@@ -400,7 +400,6 @@ def from_response(response: HttpResponse, vary: str, language: str, path: str) -
         response.content,
         content_type=response["Content-Type"],
         status=response.status_code,
-        # The attribute: what statuspage/api/public.py still sets instead of the header.
         modified=_date_header(response, "Last-Modified"),
         fresh_until=_date_header(response, "Expires"),
         vary=vary,

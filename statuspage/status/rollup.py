@@ -87,12 +87,22 @@ def page_indicator(
     return Indicator("none", "All Systems Operational")
 
 
-def current_indicator() -> Indicator:
-    """The page's indicator right now, from the database."""
-    return page_indicator(
-        list(Component.objects.values_list("status", flat=True)),
-        list(Incident.objects.unresolved_incidents().values_list("impact", flat=True)),
+def current_indicator(
+    components: Iterable[Component] | None = None, unresolved: Iterable[Incident] | None = None
+) -> Indicator:
+    """The page's indicator right now: from every component and every unresolved incident,
+    as already loaded by the caller, or read from the database for what is not given."""
+    statuses = (
+        [c.status for c in components]
+        if components is not None
+        else list(Component.objects.values_list("status", flat=True))
     )
+    impacts = (
+        [i.impact for i in unresolved]
+        if unresolved is not None
+        else list(Incident.objects.unresolved_incidents().values_list("impact", flat=True))
+    )
+    return page_indicator(statuses, impacts)
 
 
 _INDICATOR_FOR_IMPACT: dict[str, Indicator] = {

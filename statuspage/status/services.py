@@ -629,6 +629,7 @@ def save_embed_config(config: StatusEmbedConfig) -> StatusEmbedConfig:
     return config
 
 
+@transaction.atomic
 def save_page(page: Page) -> Page:
     page.full_clean()
     page.save()

@@ -275,3 +275,19 @@ def test_moving_a_maintenance_window_rearms_its_reminder_but_not_into_the_past(c
         )
     maintenance.refresh_from_db()
     assert maintenance.scheduled_for > timezone.now()
+
+
+def test_saving_the_page_is_one_transaction(db, monkeypatch):
+    """A page change and its version move together: if the version cannot move, nothing is
+    saved (a cache would otherwise serve the old page as the new version)."""
+    page = Page.get()
+    before = page.name_en
+
+    def version_store_fails() -> None:
+        raise RuntimeError("version not moved")
+
+    monkeypatch.setattr(services.pageversion, "bump", version_store_fails)
+    page.name_en = "Renamed"
+    with pytest.raises(RuntimeError):
+        services.save_page(page)
+    assert Page.get().name_en == before
