@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
+from phonenumbers import SUPPORTED_REGIONS
 
 from statuspage.lib.env import (
     SettingError,
@@ -136,6 +137,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "rest_framework",
     "drf_spectacular",
+    "phonenumber_field",
     "statuspage.status",
     "statuspage.public",
     "statuspage.readpath",
@@ -265,9 +267,14 @@ LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LANGUAGE_CODE = env_choice("DEFAULT_LANGUAGE", "zh-hans", ("zh-hans", "en"))
 MODELTRANSLATION_DEFAULT_LANGUAGE = LANGUAGE_CODE
 MODELTRANSLATION_FALLBACK_LANGUAGES = (LANGUAGE_CODE, "en", "zh-hans")
+# A text given without a language (`Incident(name=…)`, Statuspage's one `name`) is at least the
+# default language's, whatever language is active; the services write each language explicitly.
+MODELTRANSLATION_AUTO_POPULATE = "default"
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
+# Alternative channels' phone numbers are read, and shown, as people dial them in this country.
+PHONENUMBER_DEFAULT_REGION = env_choice("PHONE_REGION", "CN", tuple(sorted(SUPPORTED_REGIONS)))
 TIME_ZONE = "UTC"  # storage; pages render in the page's own time zone (Page.time_zone)
 
 STATIC_URL = "/static/"

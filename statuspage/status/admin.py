@@ -198,7 +198,15 @@ class IncidentAdmin(admin.ModelAdmin):
             (None, {"fields": ["kind", "name", "cause", "impact_override"]}),
             (
                 _("What visitors should do meanwhile"),
-                {"fields": ["alternative_channel", "expected_recovery_at"]},
+                {
+                    "fields": [
+                        "cause_note",
+                        "channels",
+                        "reassurances",
+                        "function_states",
+                        "expected_recovery_at",
+                    ]
+                },
             ),
             (
                 _("Maintenance window"),
@@ -241,7 +249,9 @@ class IncidentAdmin(admin.ModelAdmin):
                     message=template.body,
                     update_status=template.update_status,
                     cause=template.cause,
-                    alternative_channel=template.alternative_channel,
+                    cause_note=template.cause_note,
+                    channels=list(template.channels.all()),
+                    reassurances=template.reassurances,
                     notify=template.should_send_notifications,
                 )
                 for component in template.components.all():
@@ -308,7 +318,9 @@ class IncidentTemplateAdmin(admin.ModelAdmin):
         "body",
         "update_status",
         "cause",
-        "alternative_channel",
+        "cause_note",
+        "channels",
+        "reassurances",
         "components",
         "component_status",
         "should_send_notifications",
@@ -344,7 +356,7 @@ class RecurringMaintenanceAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     readonly_fields = ["windows_ahead"]
     fieldsets = [
-        (None, {"fields": ["name", "body", "alternative_channel", "components"]}),
+        (None, {"fields": ["name", "body", "channels", "components"]}),
         (
             _("When"),
             {

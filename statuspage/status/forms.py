@@ -32,7 +32,10 @@ OWN_FIELDS = [
     "name",
     "cause",
     "impact_override",
-    "alternative_channel",
+    "cause_note",
+    "channels",
+    "reassurances",
+    "function_states",
     "expected_recovery_at",
     "scheduled_for",
     "scheduled_until",
@@ -70,7 +73,7 @@ class IncidentForm(forms.ModelForm):
     class Meta:
         model = Incident
         fields = ["kind", *OWN_FIELDS]
-        widgets = {"alternative_channel": forms.Textarea(attrs={"rows": 2})}
+        widgets = {"cause_note": forms.Textarea(attrs={"rows": 2})}
 
     components: list[Component] = []
 
@@ -180,7 +183,7 @@ class RecurringMaintenanceForm(forms.ModelForm):
         fields = [
             "name",
             "body",
-            "alternative_channel",
+            "channels",
             "frequency",
             "interval",
             "weekdays",
@@ -197,7 +200,6 @@ class RecurringMaintenanceForm(forms.ModelForm):
         ]
         widgets = {
             "body": forms.Textarea(attrs={"rows": 4}),
-            "alternative_channel": forms.Textarea(attrs={"rows": 2}),
         }
 
     def __init__(self, *args, **kwargs) -> None:
