@@ -777,6 +777,7 @@ def save_recurring_maintenance(
     schedule: RecurringMaintenance,
     components: Iterable[Component],
     *,
+    channels: Iterable[AlternativeChannel] | None = None,
     now: datetime | None = None,
 ) -> RecurringMaintenance:
     """Create or edit a recurring maintenance and schedule its windows ahead.
@@ -784,7 +785,8 @@ def save_recurring_maintenance(
     Nothing is saved unless the schedule is valid (known time zone, a last day not before the
     first nor already past, windows that do not run into each other) and no other active
     schedule has overlapping windows on a shared component. Windows generated earlier that
-    have not begun are replaced, so an edit applies to every window still ahead.
+    have not begun are replaced, so an edit applies to every window still ahead. `channels`,
+    when given, become the alternative channels every window offers.
     """
     now = now or timezone.now()
     components = list(components)
@@ -793,6 +795,8 @@ def save_recurring_maintenance(
     schedule.generated_until = None
     schedule.save()
     schedule.components.set(components)
+    if channels is not None:
+        schedule.channels.set(list(channels))
     _drop_windows_ahead(schedule, now)
     generate_occurrences(schedule, now=now)
     pageversion.bump()
