@@ -246,15 +246,19 @@ def test_functions_follow_their_worst_component_unless_an_incident_says_otherwis
     assert {f.id: f.state for f in function_lines()}[functions["borrow"].pk] == "works"
 
 
-@pytest.mark.parametrize(
-    ("states", "zh", "en"),
-    [
-        (("works", "works"), "借款正常，还款正常。", "Borrowing works normally, Repayment works normally."),
-        (("unavailable", "works"), "借款暂不可用，还款正常。", "Borrowing is unavailable for now, Repayment works normally."),
-        (("works", "slow"), "还款较慢，借款正常。", "Repayment is slow, Borrowing works normally."),
-        (("paused", "unavailable"), "还款暂不可用，借款维护中。", "Repayment is unavailable for now, Borrowing is paused for maintenance."),
-    ],
-)  # fmt: skip
+BANNER_LINES = [
+    (("works", "works"), "借款正常，还款正常。",
+     "Borrowing works normally, Repayment works normally."),
+    (("unavailable", "works"), "借款暂不可用，还款正常。",
+     "Borrowing is unavailable for now, Repayment works normally."),
+    (("works", "slow"), "还款较慢，借款正常。",
+     "Repayment is slow, Borrowing works normally."),
+    (("paused", "unavailable"), "还款暂不可用，借款维护中。",
+     "Repayment is unavailable for now, Borrowing is paused for maintenance."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("states", "zh", "en"), BANNER_LINES)
 def test_the_banner_line_says_what_works_worst_first_in_each_language(states, zh, en):
     lines = [
         FunctionLine("b", name, state) for name, state in zip(("借款", "还款"), states, strict=True)
