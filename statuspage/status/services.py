@@ -197,11 +197,11 @@ def open_incident(
     """
     component_statuses = dict(component_statuses or {})
     at = at or timezone.now()
+    incident.created_at = incident.updated_at = at  # before the checks: they read when it began
     check_opening(
         incident, body=body, component_statuses=component_statuses, next_update_by=next_update_by
     )
 
-    incident.created_at = incident.updated_at = at
     if incident.kind != IncidentKind.MAINTENANCE or incident.status == IncidentStatus.IN_PROGRESS:
         incident.started_at = incident.started_at or at
     _stamp_status(incident, incident.status, at)

@@ -316,3 +316,13 @@ def test_set_texts_never_writes_the_active_language_by_accident(db):
     with translation.override("en"):
         set_texts(incident, "name", "放款失败")
     assert (incident.name_zh_hans, incident.name_en) == ("放款失败", None)
+
+
+def test_a_backdated_incident_may_expect_recovery_between_its_start_and_now(open_outage, clock):
+    clock(NOON)
+    incident = services.open_incident(
+        Incident(name="Payouts failed", expected_recovery_at=NOON - timedelta(minutes=30)),
+        body="Payouts failed for an hour.",
+        at=NOON - timedelta(hours=1),
+    )
+    assert incident.expected_recovery_at == NOON - timedelta(minutes=30)
