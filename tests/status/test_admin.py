@@ -36,7 +36,6 @@ def test_an_operator_opens_an_incident_with_components_on_one_screen(operator_cl
     assert response.status_code == 302, errors_of(response)
     incident = Incident.objects.get()
     assert incident.impact == "critical"
-    assert incident.alternative_channel == "Use the mini-program."
     update = incident.updates.get()
     assert update.author.username == "olga"
     assert update.body == "Payouts are failing."
@@ -77,8 +76,8 @@ def test_the_operator_group_can_do_its_job_and_no_more(operator):
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"message": ""}, "message", "Write a message"),
-        ({"message": "   "}, "message", "Write a message"),
+        ({"message_zh_hans": ""}, "message_zh_hans", "Write a message"),
+        ({"message_zh_hans": "   "}, "message_zh_hans", "Write a message"),
         ({"update_status": "in_progress"}, "update_status", "not a status of this incident"),
         (
             {
@@ -92,7 +91,7 @@ def test_the_operator_group_can_do_its_job_and_no_more(operator):
             "scheduled_until",
             "must end after it starts",
         ),
-        ({"name": ""}, "name", "required"),
+        ({"name_zh_hans": ""}, "name_zh_hans", "required"),
     ],
 )
 def test_invalid_incidents_get_clear_messages_and_change_nothing(
@@ -135,16 +134,25 @@ def test_an_operator_schedules_maintenance(operator_client, components):
 def test_a_template_prefills_the_form(operator_client, components):
     template = IncidentTemplate.objects.create(
         name="Limit timeouts",
-        title="Limit allocation is slow",
-        body="Some limits take longer.",
+        title_zh_hans="额度分配缓慢",
+        title_en="Limit allocation is slow",
+        body_zh_hans="部分额度需要更长时间。",
+        body_en="Some limits take longer.",
+        cause_note_en="A partner's system is slow.",
+        reassurances=["funds_safe"],
         update_status="identified",
         component_status="degraded_performance",
     )
     template.components.add(components["limit"])
     response = operator_client.get(f"{ADD}?template={template.pk}")
     form = response.context["adminform"].form
-    assert form.initial["name"] == "Limit allocation is slow"
-    assert form.initial["message"] == "Some limits take longer."
+    assert form.initial["name_zh_hans"] == "额度分配缓慢"
+    assert form.initial["name_en"] == "Limit allocation is slow"
+    assert form.initial["message_zh_hans"] == "部分额度需要更长时间。"
+    assert form.initial["message_en"] == "Some limits take longer."
+    assert form.initial["cause_note_zh_hans"] == ""
+    assert form.initial["cause_note_en"] == "A partner's system is slow."
+    assert form.initial["reassurances"] == ["funds_safe"]
     assert form.initial["update_status"] == "identified"
     assert form.initial[f"component_{components['limit'].pk}"] == "degraded_performance"
     assert b"Limit timeouts" in operator_client.get(ADD).content
@@ -157,7 +165,8 @@ def test_an_operator_posts_an_update_with_a_status_change(operator_client, outag
         change_form(
             outage,
             update_status="monitoring",
-            message="Fix deployed, watching.",
+            message_zh_hans="已修复，观察中。",
+            message_en="Fix deployed, watching.",
             **{f"component_{components['disbursement'].pk}": "degraded_performance"},
         ),
     )
@@ -171,10 +180,10 @@ def test_an_operator_posts_an_update_with_a_status_change(operator_client, outag
 
 def test_saving_without_a_message_changes_only_the_incident_fields(operator_client, outage):
     url = f"/admin/status/incident/{outage.pk}/change/"
-    response = operator_client.post(url, change_form(outage, name="Payouts failing"))
+    response = operator_client.post(url, change_form(outage, name_en="Payouts failing"))
     assert response.status_code == 302, errors_of(response)
     outage.refresh_from_db()
-    assert outage.name == "Payouts failing"
+    assert outage.name_en == "Payouts failing"
     assert outage.updates.count() == 1
 
 
@@ -190,14 +199,17 @@ def test_a_resolved_incident_needs_reopening_before_an_update(operator_client, o
     services.resolve(outage)
     url = f"/admin/status/incident/{outage.pk}/change/"
     response = operator_client.post(
-        url, change_form(outage, update_status="investigating", message="Back again.")
+        url, change_form(outage, update_status="investigating", message_zh_hans="又出现了。")
     )
     assert response.status_code == 200
     assert "Reopen it" in errors_of(response)
     assert outage.updates.count() == 2
 
     response = operator_client.post(
-        url, change_form(outage, update_status="investigating", message="Back again.", reopen="on")
+        url,
+        change_form(
+            outage, update_status="investigating", message_zh_hans="又出现了。", reopen="on"
+        ),
     )
     assert response.status_code == 302, errors_of(response)
     assert Incident.objects.get().status == "investigating"
@@ -211,9 +223,12 @@ def test_updates_are_listed_newest_first_on_the_incident(operator_client, outage
 
 def test_correcting_an_update_text_goes_through_the_service(operator_client, outage):
     url = f"/admin/status/incident/{outage.pk}/change/"
-    response = operator_client.post(url, change_form(outage, **{"updates-0-body": "Payouts fail."}))
+    response = operator_client.post(
+        url, change_form(outage, **{"updates-0-body_en": "Payouts fail."})
+    )
     assert response.status_code == 302, errors_of(response)
-    assert outage.updates.get().body == "Payouts fail."
+    assert outage.updates.get().body_en == "Payouts fail."
+    assert outage.updates.get().body_zh_hans == "Payouts are failing."  # the default's, kept
 
 
 def test_resolve_is_one_action(operator_client, outage, components):
