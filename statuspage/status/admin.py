@@ -579,7 +579,6 @@ class AlternativeChannelAdmin(admin.ModelAdmin):
     list_display = ["label", "url", "phone", "position"]
     list_editable = ["position"]
     fields = [per_language("label"), "url", "phone", "position"]
-    formfield_overrides = {URLField: {"assume_scheme": "https"}}
 
     def save_model(self, request, obj: AlternativeChannel, form, change: bool) -> None:
         services.save_channel(obj)

@@ -388,8 +388,17 @@ class FunctionForm(TranslatedTextsForm):
         widgets = {"components": forms.CheckboxSelectMultiple}
 
 
+_channel_url = AlternativeChannel._meta.get_field("url")
+
+
 class AlternativeChannelForm(TranslatedTextsForm):
     translated = {"label": AlternativeChannel._meta.get_field("label").verbose_name}
+    url = forms.URLField(
+        label=capfirst(_channel_url.verbose_name),
+        help_text=_channel_url.help_text,
+        required=False,
+        assume_scheme="https",  # Django 6's default
+    )
 
     class Meta:
         model = AlternativeChannel
