@@ -504,6 +504,7 @@ class RecurringMaintenanceAdmin(admin.ModelAdmin):
                  o.scheduled_for.astimezone(zone).strftime("%Y-%m-%d %H:%M ")
                  + zone_label(zone, o.scheduled_for))
                 for o in upcoming
+                if o.scheduled_for is not None
             ),
         ) or "—"  # fmt: skip
 

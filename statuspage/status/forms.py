@@ -9,8 +9,8 @@ activates (statuspage.operators.zone), and every time field names it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, cast
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.conf import settings
@@ -40,6 +40,9 @@ from statuspage.status.models import (
 )
 from statuspage.status.translation import language_codes
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 COMPONENT_PREFIX = "component_"
 FUNCTION_PREFIX = "function_"
 NOT_AFFECTED = ""
@@ -68,7 +71,7 @@ def texts_from(data: dict[str, Any], field: str) -> dict[str, str]:
     }
 
 
-def label_languages(form: forms.BaseForm, field: str, label: object) -> None:
+def label_languages(form: forms.BaseForm, field: str, label: StrOrPromise) -> None:
     """Label each language's box "Title · 简体中文", the language named in itself; only the
     default language's box is required (the others fall back to it)."""
     names = dict(settings.LANGUAGES)
@@ -92,7 +95,7 @@ class TranslatedTextsForm(forms.ModelForm):
     """A model form whose translated fields are edited side by side; `translated` names them
     with their labels."""
 
-    translated: dict[str, object] = {}
+    translated: Mapping[str, StrOrPromise] = {}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -232,7 +235,7 @@ class IncidentForm(TranslatedTextsForm):
         else:
             self._help_messages(_("Markdown. Shown on the page and sent to subscribers."))
 
-    def _help_messages(self, text: object) -> None:
+    def _help_messages(self, text: StrOrPromise) -> None:
         default = build_localized_fieldname("message", settings.LANGUAGE_CODE)
         for name in per_language("message"):
             if name in self.fields:
