@@ -192,3 +192,14 @@ def test_the_incident_list_flags_missed_promises_and_filters_them(
     recovery = operator_client.get("/admin/status/incident/", {"missed": "recovery"})
     assert list(recovery.context["cl"].result_list) == [late]
     assert on_time not in flagged.context["cl"].result_list
+
+
+def test_the_console_s_front_page_lists_missed_promises(clock, operator_client, open_outage):
+    clock(OPENED)
+    open_outage(expected_recovery_at=OPENED + timedelta(minutes=10))
+    assert "Missed promises" not in operator_client.get("/admin/").text
+    clock(OPENED + timedelta(minutes=20))
+    front = operator_client.get("/admin/").text
+    assert "Missed promises" in front
+    assert "Disbursement failing" in front
+    assert "Recovery time passed" in front
