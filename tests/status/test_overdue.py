@@ -131,7 +131,7 @@ def test_a_claim_is_taken_once(late):
     assert not overdue._claim(missed, late.pk, "recovery_overdue_alerted_at", "recovery", RECOVERY)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.skipif(
     django_settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
     and not django_settings.DATABASES["default"].get("TEST", {}).get("NAME"),
