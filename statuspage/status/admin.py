@@ -580,6 +580,7 @@ class AlternativeChannelAdmin(admin.ModelAdmin):
     list_display = ["label", "url", "phone", "position"]
     list_editable = ["position"]
     fields = [per_language("label"), "url", "phone", "position"]
+    formfield_overrides = {URLField: {"assume_scheme": "https"}}  # Django 6's default
 
     def save_model(self, request, obj: AlternativeChannel, form, change: bool) -> None:
         services.save_channel(obj)

@@ -16,6 +16,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS
 from django.utils.text import capfirst, format_lazy
@@ -391,21 +392,20 @@ class FunctionForm(TranslatedTextsForm):
         widgets = {"components": forms.CheckboxSelectMultiple}
 
 
-_channel_url = AlternativeChannel._meta.get_field("url")
+def https_urls(db_field: models.Field, **kwargs: Any) -> forms.Field | None:
+    """Model fields as form fields, links without a scheme read as https (Django 6's default)."""
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
 
 
 class AlternativeChannelForm(TranslatedTextsForm):
     translated = {"label": AlternativeChannel._meta.get_field("label").verbose_name}
-    url = forms.URLField(
-        label=capfirst(_channel_url.verbose_name),
-        help_text=_channel_url.help_text,
-        required=False,
-        assume_scheme="https",  # Django 6's default
-    )
 
     class Meta:
         model = AlternativeChannel
         fields = [*per_language("label"), "url", "phone", "position"]
+        formfield_callback = https_urls
 
 
 class RecurringMaintenanceForm(TranslatedTextsForm):

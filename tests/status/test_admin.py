@@ -493,3 +493,18 @@ def test_deleting_a_channel_goes_through_the_service(operator_client, hotline):
     assert response.status_code == 302
     assert not AlternativeChannel.objects.exists()
     assert Page.get().version > version
+
+
+@pytest.mark.parametrize(
+    "model", ["incident", "incidenttemplate", "recurringmaintenance", "function",
+              "alternativechannel", "statuschange", "component"],
+)  # fmt: skip
+def test_every_console_page_of_the_message_model_opens(
+    operator_client, outage, hotline, borrowing_function, model
+):
+    assert operator_client.get(f"/admin/status/{model}/").status_code == 200
+    if model != "statuschange":
+        assert operator_client.get(f"/admin/status/{model}/add/").status_code == 200
+    for pk in (outage.pk, hotline.pk, borrowing_function.pk):
+        response = operator_client.get(f"/admin/status/{model}/{pk}/change/")
+        assert response.status_code in (200, 302)  # 302: not an object of this model
