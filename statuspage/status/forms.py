@@ -279,7 +279,7 @@ class IncidentForm(TranslatedTextsForm):
         )
 
     def own_fields(self) -> dict[str, Any]:
-        """The incident's own fields as the services take them (texts per language)."""
+        """The incident's own fields as `edit_incident` takes them (texts per language)."""
         data = self.cleaned_data
         fields: dict[str, Any] = {
             name: data[name] for name in OWN_FIELDS if name in data and name in self.fields
@@ -294,7 +294,7 @@ class IncidentForm(TranslatedTextsForm):
                 for code, text in texts_from(data, field).items()
                 if text != (self.initial.get(build_localized_fieldname(field, code)) or "")
             }
-            if changed or not self.editing:
+            if changed:
                 fields[field] = changed
         fields["function_states"] = self.function_states()
         return fields
