@@ -161,6 +161,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "statuspage.operators.zone.PageTimeZone",
     "django_otp.middleware.OTPMiddleware",
     "statuspage.operators.audit.OperatorActions",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -498,4 +499,5 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "statuspage.status.tasks.refresh_uptime",
         "schedule": float(UPTIME_REFRESH_SECONDS),
     },
+    "overdue-promises": {"task": "statuspage.status.tasks.flag_overdue_promises", "schedule": 30.0},
 }
