@@ -48,11 +48,31 @@
     box.className = "statuspage-widget";
     box.setAttribute("role", "status");
     box.setAttribute("lang", data.language);
+    if (data.banner) add(box, "div", data.banner, "font-weight:600");
     add(box, "strong", first ? first.name : data.status.description, "display:block;font-size:15px");
     var affected = first ? first.components : data.affected;
     if (affected.length) add(box, "div", t.affects + " " + affected.join(", "));
-    if (first && first.alternative_channel) add(box, "div", t.meanwhile + ": " + first.alternative_channel, "font-weight:600");
-    if (first && first.expected_recovery_at) add(box, "div", t.expected + ": " + when(first.expected_recovery_at, data.language));
+    if (first && first.cause) add(box, "div", first.cause);
+    (first ? first.reassurances : []).forEach(function (text) { add(box, "div", "✓ " + text); });
+    if (first && first.channels.length) {
+      var channels = add(box, "div", t.meanwhile + ": ", "font-weight:600");
+      first.channels.forEach(function (channel, i) {
+        if (i) channels.appendChild(document.createTextNode(" · "));
+        var label = add(channels, channel.url ? "a" : "span", channel.label, "color:" + ink);
+        if (channel.url) { label.href = channel.url; label.rel = "noopener"; }
+        if (channel.phone) {
+          channels.appendChild(document.createTextNode(" "));
+          var tel = add(channels, "a", channel.phone, "color:" + ink);
+          tel.href = channel.tel;
+        }
+      });
+    }
+    if (first && first.expected_recovery_at) {
+      add(box, "div", t.expected + ": " + (first.expected_recovery_reassessing ? t.reassessing : when(first.expected_recovery_at, data.language)));
+    }
+    if (first && first.next_update_by) {
+      add(box, "div", t.next_update + ": " + when(first.next_update_by, data.language) + (first.next_update_overdue ? " " + t.overdue : ""));
+    }
     var link = add(box, "a", t.details + " →", "color:" + ink + ";text-decoration:underline");
     link.href = first ? first.url : data.page.url;
     link.target = "_blank";
