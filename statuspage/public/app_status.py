@@ -43,8 +43,11 @@ LANGUAGE_ALIASES = {
 
 
 def canonical_language(value: str) -> str:
-    """`lang` as we spell it: one of our languages; an unknown value is the default's."""
+    """`lang` as we spell it: one of our languages; an unknown value is the default's, an empty
+    one is dropped (the caller's Accept-Language decides)."""
     code = value.strip().lower().replace("_", "-")
+    if not code:
+        return ""
     code = LANGUAGE_ALIASES.get(code, code)
     return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
