@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import jsonschema
 import pytest
 from django.conf import settings
 from django.core.signals import request_started
+from django.utils import timezone
 
 from statuspage.status import services
 from tests.public.test_fast_path import call
@@ -191,3 +193,31 @@ def test_the_fast_path_answers_it_like_the_page(outage, django_assert_num_querie
     assert first[1]["Access-Control-Allow-Origin"] == "*"
     assert json.loads(first[2])["language"] == "zh-hans"
     assert json.loads(english[2])["language"] == "en"
+
+
+def _json_schema(openapi: dict) -> dict:
+    """An OpenAPI 3.0 schema as JSON Schema: `nullable` becomes a "null" type; every object
+    allows nothing undocumented."""
+    schema = {k: v for k, v in openapi.items() if k != "nullable"}
+    if openapi.get("nullable"):
+        schema["type"] = [openapi["type"], "null"]
+        if "enum" in schema:
+            schema["enum"] = [*schema["enum"], None]
+    if "properties" in schema:
+        schema["properties"] = {k: _json_schema(v) for k, v in schema["properties"].items()}
+        schema["additionalProperties"] = False
+    if "items" in schema:
+        schema["items"] = _json_schema(schema["items"])
+    return schema
+
+
+def test_the_openapi_schema_describes_what_it_answers(client, functions, bilingual_outage):
+    document = client.get("/api/schema/?format=json").json()
+    operation = document["paths"][URL]["get"]
+    assert {p["name"] for p in operation["parameters"]} == {"lang"}
+    described = _json_schema(operation["responses"]["200"]["content"]["application/json"]["schema"])
+    jsonschema.validate(app(client).json(), described)  # all well: no notice
+    bilingual_outage(next_update_by=timezone.now() + timedelta(hours=1))
+    data = app(client, "?lang=zh-hans").json()
+    assert data["notice"] is not None
+    jsonschema.validate(data, described)
