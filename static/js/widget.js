@@ -72,7 +72,7 @@
     if (data.banner) add(box, "div", data.banner, "font-weight:600");
     add(box, "strong", first ? first.name : data.status.description, "display:block;font-size:15px");
     var affected = first ? first.components : data.affected;
-    if (affected.length) add(box, "div", t.affects + " " + affected.join(", "));
+    if (affected.length) add(box, "div", t.affects + " " + affected.join(t.and || ", "));
     if (first) notice(first, t, data.language, ink);
     var link = add(box, "a", t.details + " →", "color:" + ink + ";text-decoration:underline");
     link.href = first ? first.url : data.page.url;

@@ -23,7 +23,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, re_path
 from django.utils import translation
 from django.utils.http import http_date
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -95,6 +95,7 @@ def widget_payload() -> tuple[dict, list[IncidentNotice]]:
         "incidents": [_incident(i, shown[i.pk], zone) for i in incidents],
         "text": {
             "affects": _("Affects:"),
+            "and": pgettext("between names in a list", ", "),
             "meanwhile": _("Meanwhile, use"),
             "expected": _("Expected back"),
             "reassessing": _("The expected time has passed; we are reassessing it."),

@@ -264,3 +264,17 @@ def test_the_language_switcher_names_each_language_in_itself(client, components)
         assert 'lang="zh-hans" hreflang="zh-hans"' in body
         assert ">简体中文</a>" in body and ">English</a>" in body
         assert ">英语</a>" not in body and ">Simplified Chinese</a>" not in body
+
+
+def test_chinese_lists_names_with_the_chinese_comma(client, outage, components, commit):
+    commit(
+        services.edit_incident,
+        outage,
+        component_statuses={components["credit"]: "degraded_performance"},
+        body={"zh-hans": "信用评估也慢。", "en": "Credit is slow too."},
+    )
+    body = page(client, language="zh-CN")
+    assert re.search(r"影响： (信用评估、放款|放款、信用评估)</span>", body)
+    assert re.search(
+        r"Affects: (Credit assessment, Disbursement|Disbursement, Credit assessment)", page(client)
+    )

@@ -73,7 +73,7 @@ def when(moment: datetime | None, zone: ZoneInfo, style: str = "datetime", year:
 @register.simple_tag
 def zone_label_of(zone: ZoneInfo | None, at: datetime | None = None) -> str:
     """ "北京时间 (UTC+8)": the page's zone, for the footer's note."""
-    return zone_label(zone, at) if zone is not None else ""
+    return zone_label(zone, at) if zone else ""
 
 
 @register.filter
