@@ -194,6 +194,8 @@ def incident_page(request: HttpRequest, incident_id: str) -> HttpResponse:
             **page_context(page),
             "incident": incident,
             "notice": notice,
+            # The functions this incident touches, while it is open: "借款暂不可用。"
+            "banner_line": banner_line(notice.functions) if notice.is_open else "",
             "notices": {notice.id: notice},
         },
     )

@@ -21,7 +21,7 @@ def page(client, path="/", language="en") -> str:
 
 
 def banner(body: str) -> str:
-    found = re.search(r'<p class="functions">(.*?)</p>', body)
+    found = re.search(r'<p class="functions[^"]*">(.*?)</p>', body)
     assert found, "the banner has no function states"
     return found.group(1)
 
@@ -278,3 +278,11 @@ def test_chinese_lists_names_with_the_chinese_comma(client, outage, components, 
     assert re.search(
         r"Affects: (Credit assessment, Disbursement|Disbursement, Credit assessment)", page(client)
     )
+
+
+def test_the_incident_page_opens_with_the_functions_it_touches(client, outage, commit):
+    path = f"/incidents/{outage.pk}"
+    assert banner(page(client, path, "zh-CN")) == "借款暂不可用。"
+    assert banner(page(client, path)) == "Borrowing is unavailable for now."
+    commit(services.resolve, outage)
+    assert 'class="functions' not in page(client, path)
