@@ -240,3 +240,10 @@ def test_the_banner_looks_as_the_operator_set_it(client, components, commit):
     embed = widget(client).json()["embed"]  # the page moved: no stale cached answer
     assert embed["position"] == "top-right"
     assert embed["incident"] == {"background": "#112233", "text": "#FFFFFF"}
+
+
+def test_an_untranslated_title_falls_back_to_the_default_language(client, bilingual_outage):
+    bilingual_outage(name_en="")
+    (incident,) = widget(client, "/widget.en.json").json()["incidents"]
+    assert incident["name"] == "放款失败"
+    assert incident["reassurances"][0] == "Your funds and data are safe."
