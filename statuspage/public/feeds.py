@@ -29,6 +29,7 @@ from django.utils import timezone, translation
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_safe
 from icalendar import Calendar, Event
 
@@ -162,7 +163,9 @@ class HistoryAtom(HistoryFeed):
 
 def maintenance_event(maintenance: Incident, host: str) -> Event:
     latest = maintenance.updates.all()[:1]
-    affected = ", ".join(c.display_name for c in maintenance.components.all())
+    affected = pgettext("between names in a list", ", ").join(
+        c.display_name for c in maintenance.components.all()
+    )
     description = "\n\n".join(
         part
         for part in (

@@ -274,7 +274,9 @@ def test_chinese_lists_names_with_the_chinese_comma(client, outage, components, 
         body={"zh-hans": "信用评估也慢。", "en": "Credit is slow too."},
     )
     body = page(client, language="zh-CN")
-    assert re.search(r"影响： (信用评估、放款|放款、信用评估)</span>", body)
+    assert re.search(r"影响：(信用评估、放款|放款、信用评估)</span>", body)
+    assert "原因：第三方服务商" in body
+    assert "放款：<span" in body  # the change list, with the full-width colon
     assert re.search(
         r"Affects: (Credit assessment, Disbursement|Disbursement, Credit assessment)", page(client)
     )

@@ -87,5 +87,11 @@ def incident_status_label(value: str) -> str:
 
 
 @register.filter
+def names(things) -> str:
+    """ "Disbursement, Credit assessment" / "放款、信用评估": the things' names as a list."""
+    return pgettext("between names in a list", ", ").join(str(thing.name) for thing in things)
+
+
+@register.filter
 def get(mapping: dict, key: str):
     return mapping.get(key) if mapping else None
