@@ -189,7 +189,6 @@ def maintenance_event(maintenance: Incident, host: str) -> Event:
     return event
 
 
-@in_language
 def maintenance_calendar(request: HttpRequest, language: str | None = None) -> HttpResponse:
     page = Page.get()
     host = urlsplit(settings.PUBLIC_URL).hostname or "localhost"
@@ -215,11 +214,11 @@ def maintenance_calendar(request: HttpRequest, language: str | None = None) -> H
 
 
 def feed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A feed as served: from the cache, once per address (each is in one language)."""
     return require_safe(cached(per_language=False)(in_language(view)))
 
 
-atom, rss = feed(HistoryAtom()), feed(HistoryRss())
-calendar_view = require_safe(cached(per_language=False)(maintenance_calendar))
+atom, rss, calendar_view = feed(HistoryAtom()), feed(HistoryRss()), feed(maintenance_calendar)
 LANGUAGE = rf"(?P<language>{LANGUAGE_PATTERN})"
 
 urlpatterns = [
