@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import tzinfo
 from pathlib import Path
 
 from django.conf import settings
@@ -44,7 +45,7 @@ WIDGET_SCRIPT = "js/widget.js"
 LANGUAGE_PATTERN = "|".join(re.escape(code) for code, _name in settings.LANGUAGES)
 
 
-def _incident(incident: Incident, notice: IncidentNotice, zone) -> dict:
+def _incident(incident: Incident, notice: IncidentNotice, zone: tzinfo) -> dict:
     """An open incident or maintenance as the banner tells it: the structured notice (its
     summary, cause, reassurances, channels, expected recovery, next update; see
     statuspage/status/notice.py) with the components it affects."""
