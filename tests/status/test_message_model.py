@@ -253,7 +253,7 @@ BANNER_LINES = [
      "Borrowing is unavailable for now, Repayment works normally."),
     (("works", "slow"), "还款较慢，借款正常。",
      "Repayment is slow, Borrowing works normally."),
-    (("paused", "unavailable"), "还款暂不可用，借款维护中。",
+    (("paused", "unavailable"), "还款暂不可用，借款因维护暂停。",
      "Repayment is unavailable for now, Borrowing is paused for maintenance."),
 ]  # fmt: skip
 
@@ -296,7 +296,12 @@ def test_the_notice_reads_in_the_active_language(open_outage, functions, hotline
         as_json = notice.as_json(incident.started_at.tzinfo)
         assert as_json["functions"] == {functions["borrow"].pk: "unavailable"}
         assert as_json["channels"] == [
-            {"label": "Customer service hotline", "url": None, "phone": "400 820 8820"}
+            {
+                "label": "Customer service hotline",
+                "url": None,
+                "phone": "400 820 8820",
+                "tel": "tel:+86-400-820-8820",
+            }
         ]
     with translation.override("zh-hans"):
         notice = incident_notice(incident)
