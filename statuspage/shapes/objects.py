@@ -20,7 +20,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from statuspage.lib.timestamps import statuspage_time
-from statuspage.shapes.fields import BOOLEAN, NULL_TEXT, Constant, OptionalText, PageId, Timestamp
+from statuspage.shapes.fields import (
+    BOOLEAN,
+    NULL_TEXT,
+    Constant,
+    OptionalText,
+    PageId,
+    Timestamp,
+    TranslationsOf,
+)
 from statuspage.status.models import (
     Component,
     ComponentGroup,
@@ -28,7 +36,9 @@ from statuspage.status.models import (
     Impact,
     Incident,
     IncidentStatus,
+    IncidentTemplate,
     Page,
+    Reassurance,
     StatusChange,
 )
 from statuspage.status.rollup import Indicator, worst_status
@@ -192,16 +202,38 @@ class FullIncidentSerializer(MaintenanceSerializer):
     )
     postmortem_notified_twitter = Constant(False, BOOLEAN)
     postmortem_published_at = Timestamp(read_only=True, allow_null=True)
-    # Ours, beyond Statuspage: what visitors most need while something is down.
+    # Ours, beyond Statuspage: what visitors most need while something is down (the rest of
+    # the structured notice rides beside the incident in a webhook: notify/payloads.py).
     cause = OptionalText(read_only=True)
-    alternative_channel = OptionalText(read_only=True)
     expected_recovery_at = Timestamp(read_only=True, allow_null=True)
     incident_updates = FullIncidentUpdateSerializer(many=True, read_only=True, source="updates.all")
     components = FullComponentSerializer(many=True, read_only=True, source="components.all")
 
 
+class ManagedIncidentUpdateSerializer(FullIncidentUpdateSerializer):
+    """An update as /v1 sends it: the full shape, its promise of the next update and its
+    body in the other languages."""
+
+    next_update_by = Timestamp(read_only=True, allow_null=True)
+    translations = TranslationsOf("body")
+
+
+@extend_schema_field(
+    {"type": "array", "items": {"type": "string", "enum": list(Reassurance.values)}}
+)
+class ReassuranceCodes(serializers.ListField):
+    def __init__(self) -> None:
+        super().__init__(child=serializers.CharField(), read_only=True)
+
+
+def _channel_ids(instance: Incident | IncidentTemplate) -> list[int]:
+    return [c.pk for c in instance.channels.all()]
+
+
 class ManagedIncidentSerializer(FullIncidentSerializer):
-    """An incident as /v1 sends it: the full shape and what only its operators should see."""
+    """An incident as /v1 sends it: the full shape, what only its operators should see, the
+    structured notice's fields as written (codes and ids, not rendered), and `translations`.
+    """
 
     # Statuspage's separate switches for what our automatic transitions always do.
     auto_transition_to_maintenance_state = serializers.BooleanField(
@@ -213,10 +245,23 @@ class ManagedIncidentSerializer(FullIncidentSerializer):
     metadata = serializers.DictField(read_only=True)
     kind = serializers.CharField(read_only=True)
     component_ids = serializers.SerializerMethodField()
+    cause_note = OptionalText(read_only=True)
+    reassurances = ReassuranceCodes()
+    function_states = serializers.DictField(child=serializers.CharField(), read_only=True)
+    channel_ids = serializers.SerializerMethodField()
+    next_update_by = Timestamp(read_only=True, allow_null=True)
+    translations = TranslationsOf("name", "cause_note")
+    incident_updates = ManagedIncidentUpdateSerializer(
+        many=True, read_only=True, source="updates.all"
+    )
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_component_ids(self, incident: Incident) -> list[str]:
         return [c.id for c in incident.components.all()]
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_channel_ids(self, incident: Incident) -> list[int]:
+        return _channel_ids(incident)
 
 
 class PageSerializer(serializers.Serializer):
@@ -321,10 +366,20 @@ class IncidentTemplateSerializer(serializers.Serializer):
     components = FullComponentSerializer(many=True, read_only=True, source="components.all")
     created_at = Timestamp(read_only=True)
     updated_at = Timestamp(read_only=True)
+    # Ours: what an incident opened from the template starts with.
+    cause = OptionalText(read_only=True)
+    cause_note = OptionalText(read_only=True)
+    reassurances = ReassuranceCodes()
+    channel_ids = serializers.SerializerMethodField()
+    translations = TranslationsOf("title", "body", "cause_note")
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_component_ids(self, template) -> list[str]:
         return [c.id for c in template.components.all()]
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_channel_ids(self, template: IncidentTemplate) -> list[int]:
+        return _channel_ids(template)
 
 
 class ManagedPageSerializer(serializers.Serializer):
