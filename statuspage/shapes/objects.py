@@ -16,6 +16,7 @@ from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils import translation
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -130,9 +131,26 @@ class FullComponentSerializer(ComponentSerializer):
     automation_email = Constant(None, NULL_TEXT)
 
 
+class AffectedName(serializers.CharField):
+    """The component's name as the update recorded it, in the default language; in another
+    language (a webhook or email in the subscriber's), the component's name in that one."""
+
+    def __init__(self) -> None:
+        super().__init__(read_only=True, source="*")
+
+    def to_representation(self, affected: dict) -> str:  # type: ignore[override]
+        if translation.get_language() != settings.LANGUAGE_CODE:
+            component = (
+                Component.objects.select_related("group").filter(pk=affected.get("code")).first()
+            )
+            if component is not None:
+                return component.display_name
+        return affected["name"]
+
+
 class AffectedComponentSerializer(serializers.Serializer):
     code = serializers.CharField(read_only=True)
-    name = serializers.CharField(read_only=True)
+    name = AffectedName()
     old_status = serializers.ChoiceField(choices=ComponentStatus.choices, read_only=True)
     new_status = serializers.ChoiceField(choices=ComponentStatus.choices, read_only=True)
 

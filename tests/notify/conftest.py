@@ -26,7 +26,10 @@ def mini_program(db) -> AlternativeChannel:
 @pytest.fixture
 def hotline(db) -> AlternativeChannel:
     channel = AlternativeChannel(
-        label_zh_hans="客服热线", label_en="Customer service hotline", phone="400 888 8888", position=1
+        label_zh_hans="客服热线",
+        label_en="Customer service hotline",
+        phone="400 888 8888",
+        position=1,
     )
     channel.full_clean()
     channel.save()
