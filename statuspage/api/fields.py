@@ -23,7 +23,6 @@ from statuspage.status.models import (
     Incident,
     validate_reassurances,
 )
-from statuspage.status.translation import Text as TextByLanguage
 from statuspage.status.translation import language_codes
 
 
@@ -191,7 +190,7 @@ class TranslationsSchema(OpenApiSerializerFieldExtension):
         }
 
 
-def texts_of(data: Mapping[str, Any], field: str) -> TextByLanguage | None:
+def texts_of(data: Mapping[str, Any], field: str) -> dict[str, str] | None:
     """The field's texts as the services take them ({language: text}): the Statuspage field
     is the default language's, `translations` the others'. None when neither is given."""
     given: dict[str, str] = {}

@@ -242,7 +242,7 @@ def open_incident(data: dict, author) -> Incident:
     maintenance = status in MAINTENANCE_STATUSES or (status is None and data.get("scheduled_for"))
     kind = IncidentKind.MAINTENANCE if maintenance else IncidentKind.INCIDENT
     status = status or FIRST_STATUS_BY_KIND[kind]
-    fields = _own_fields(data)
+    fields: dict[str, Any] = dict(_own_fields(data))
     channels = fields.pop("channels", [])
     # Never `Incident(name=…)`: that writes the active language's column (see set_texts).
     incident = Incident(kind=kind, status=status)
