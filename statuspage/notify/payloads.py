@@ -8,7 +8,7 @@ exactly as they are. Ours are extra top-level keys that such consumers ignore:
 - `functions`: every function (borrow, repay, …) with its state: `[{id, name, state}]`;
 - `banner`: the same as the page's one line, "借款暂不可用，还款正常。";
 - `notice` (incident payloads): the incident's structured notice (status.notice, as_json),
-  its channels with a `tel:` URL for tap-to-call.
+  the same as the app's status JSON says of it.
 
 A subscriber reads one language: every text in a payload (names, bodies, the notice) is in the
 payload's language, falling back to the default language where a text is not translated.
@@ -54,11 +54,7 @@ def _ours(functions: list[FunctionLine]) -> dict:
 
 
 def _notice(incident: Incident, functions: list[FunctionLine], page: Page, now: datetime) -> dict:
-    notice = incident_notice(incident, functions=functions, now=now)
-    return {
-        **notice.as_json(page.zone),
-        "channels": [{**c.as_json(), "tel": c.tel or None} for c in notice.channels],
-    }
+    return incident_notice(incident, functions=functions, now=now).as_json(page.zone)
 
 
 def incident_payload(

@@ -91,7 +91,12 @@ class ChannelLine:
         )
 
     def as_json(self) -> dict:
-        return {"label": self.label, "url": self.url or None, "phone": self.phone or None}
+        return {
+            "label": self.label,
+            "url": self.url or None,
+            "phone": self.phone or None,
+            "tel": self.tel or None,  # tap-to-call
+        }
 
 
 @dataclass(frozen=True)
