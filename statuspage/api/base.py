@@ -148,10 +148,16 @@ class ManagementView(APIView):
         return user if user.is_authenticated else None
 
     def respond(
-        self, serializer: type[Serializer], instance: object, *, status: int = 200, many=False
+        self,
+        serializer: type[Serializer],
+        instance: object,
+        *,
+        status: int = 200,
+        many=False,
+        **context: Any,
     ) -> Response:
         with translation.override(settings.LANGUAGE_CODE):  # names in JSON: the default language
-            data = serializer(instance, many=many, context=self.context).data
+            data = serializer(instance, many=many, context={**self.context, **context}).data
         return Response(data, status=status)
 
     def payload(self, *, required: bool = True) -> dict[str, Any]:

@@ -237,7 +237,7 @@ class ChannelRefs(serializers.ListField):
     """Alternative channels by id, read as the channels (each once, in the order given)."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(child=serializers.IntegerField(min_value=1), **kwargs)
+        super().__init__(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), **kwargs)
 
     def to_internal_value(self, data: Any) -> list[AlternativeChannel]:
         ids = list(dict.fromkeys(super().to_internal_value(data)))

@@ -31,9 +31,12 @@ from statuspage.shapes.fields import (
     TranslationsOf,
 )
 from statuspage.status.models import (
+    AlternativeChannel,
     Component,
     ComponentGroup,
     ComponentStatus,
+    Function,
+    FunctionState,
     Impact,
     Incident,
     IncidentStatus,
@@ -455,3 +458,48 @@ class ManagedPageSerializer(serializers.Serializer):
 
     def get_notifications_from_email(self, page: Page) -> str:
         return settings.DEFAULT_FROM_EMAIL
+
+
+class FunctionSerializer(serializers.Serializer):
+    """A function (borrow, repay, …) as /v1 sends it: its name, the components it depends on,
+    and its state now (`states` in the context: {function id: state}, see
+    status.notice.function_lines)."""
+
+    id = serializers.CharField(read_only=True)
+    page_id = PageId()
+    name = serializers.CharField(read_only=True)
+    translations = TranslationsOf("name")
+    component_ids = serializers.SerializerMethodField()
+    state = serializers.SerializerMethodField()
+    position = serializers.IntegerField(read_only=True)
+    created_at = Timestamp(read_only=True)
+    updated_at = Timestamp(read_only=True)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_component_ids(self, function: Function) -> list[str]:
+        return [c.id for c in function.components.all()]
+
+    @extend_schema_field({"type": "string", "enum": list(FunctionState.values), "nullable": True})
+    def get_state(self, function: Function) -> str | None:
+        return self.context.get("states", {}).get(function.pk)
+
+
+class ChannelSerializer(serializers.Serializer):
+    """An alternative channel as /v1 sends it: a link, a phone number (E.164, and as people
+    dial it in the page's country), or both."""
+
+    id = serializers.IntegerField(read_only=True)
+    page_id = PageId()
+    label = serializers.CharField(read_only=True)
+    translations = TranslationsOf("label")
+    url = OptionalText(read_only=True)
+    phone = serializers.SerializerMethodField()
+    phone_display = OptionalText(read_only=True)
+    tel = OptionalText(read_only=True, source="tel_url")
+    position = serializers.IntegerField(read_only=True)
+    created_at = Timestamp(read_only=True)
+    updated_at = Timestamp(read_only=True)
+
+    @extend_schema_field(NULL_TEXT)
+    def get_phone(self, channel: AlternativeChannel) -> str | None:
+        return channel.phone.as_e164 if channel.phone else None

@@ -889,3 +889,63 @@ def save_template(
 def delete_template(template: IncidentTemplate) -> None:
     """Delete a template; incidents opened from it keep what they copied."""
     template.delete()
+
+
+# --- Functions and alternative channels (admin) ---
+# (Imported here, not above, so that this section stays one block at the end of the file.)
+from statuspage.status.models import Function  # noqa: E402
+
+
+@transaction.atomic
+def save_function(function: Function, components: Iterable[Component] | None = None) -> Function:
+    """Create or edit a function; `components`, when given, become exactly the ones it depends
+    on. Its state on the page follows at once."""
+    function.full_clean()
+    function.save()
+    if components is not None:
+        function.components.set(list(components))
+    pageversion.bump()
+    return function
+
+
+@transaction.atomic
+def delete_function(function: Function) -> None:
+    """Delete a function; incidents that set its state keep a key the page no longer shows."""
+    function.delete()
+    pageversion.bump()
+
+
+@transaction.atomic
+def save_channel(channel: AlternativeChannel) -> AlternativeChannel:
+    """Create or edit an alternative channel: a link or a phone number (or both), checked."""
+    channel.full_clean()
+    channel.save()
+    pageversion.bump()
+    return channel
+
+
+@transaction.atomic
+def delete_channel(channel: AlternativeChannel) -> None:
+    """Delete a channel; incidents, templates and schedules that offered it stop offering it."""
+    channel.delete()
+    pageversion.bump()
+
+
+@transaction.atomic
+def set_schedule_channels(
+    schedule: RecurringMaintenance,
+    channels: Iterable[AlternativeChannel],
+    *,
+    now: datetime | None = None,
+) -> RecurringMaintenance:
+    """Offer `channels` in a recurring maintenance's windows: in the schedule and in every
+    window generated that has not begun (as `save_recurring_maintenance` replaces them)."""
+    channels = list(channels)
+    schedule.channels.set(channels)
+    ahead = schedule.occurrences.filter(
+        status=IncidentStatus.SCHEDULED, scheduled_for__gt=now or timezone.now()
+    )
+    for window in ahead:
+        window.channels.set(channels)
+    pageversion.bump()
+    return schedule
