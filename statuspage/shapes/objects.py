@@ -490,7 +490,8 @@ class ChannelSerializer(serializers.Serializer):
 
     id = serializers.IntegerField(read_only=True)
     page_id = PageId()
-    label = serializers.CharField(read_only=True)
+    # A declared field (the serializer's metaclass takes it), not Serializer.label.
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]
     translations = TranslationsOf("label")
     url = OptionalText(read_only=True)
     phone = serializers.SerializerMethodField()

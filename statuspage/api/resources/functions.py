@@ -40,7 +40,8 @@ class FunctionInput(serializers.Serializer):
 
 
 class ChannelInput(serializers.Serializer):
-    label = Text(max_length=LABEL_LIMIT, help_text="In the page's default language.")
+    # A declared field (the serializer's metaclass takes it), not Serializer.label.
+    label = Text(max_length=LABEL_LIMIT, help_text="In the page's default language.")  # type: ignore[assignment]
     translations = Translations({"label": LABEL_LIMIT}, required=False)
     url = Text(allow_blank=True, allow_null=True, max_length=200, required=False)
     phone = Text(
