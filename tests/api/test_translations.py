@@ -159,3 +159,30 @@ def test_q_finds_an_incident_by_its_text_in_any_language(api, components):
     created = create(api, components)
     assert [i["id"] for i in api.get("incidents", q="Payouts are").json()] == [created["id"]]
     assert [i["id"] for i in api.get("incidents", q="放款").json()] == [created["id"]]
+
+
+def test_an_unknown_language_is_refused_on_updates_and_templates_too(api, components):
+    created = create(api, components)
+    update_id = created["incident_updates"][0]["id"]
+    response = api.patch(
+        f"incidents/{created['id']}/incident_updates/{update_id}",
+        {"incident_update": {"translations": {"fr": {"body": "Panne."}}}},
+    )
+    assert response.status_code == 422
+    assert "translations.fr" in response.json()["errors"]
+    assert IncidentUpdate.objects.get(pk=update_id).body_en == "Payouts are failing."
+
+    response = api.post(
+        "incident_templates",
+        {"template": {"name": "t", "title": "标题", "body": "正文", "translations": {"ja": {}}}},
+    )
+    assert response.status_code == 422
+    assert "translations.ja" in response.json()["errors"]
+    response = api.post(
+        "incident_templates",
+        {"template": {"name": "t", "title": "标题", "body": "正文",
+                      "translations": {"en": {"name": "t"}}}},
+    )  # fmt: skip
+    assert response.status_code == 422
+    assert "translations.en.name" in response.json()["errors"]  # a template's name is its own
+    assert not IncidentTemplate.objects.exists()
