@@ -5,7 +5,7 @@
 - Responses are always JSON, whatever the client's Accept header says.
 - Names in JSON are in the page's default language; a component's name written through the API
   is its name in every language (status.translation.set_in_every_language), an incident's texts
-  are the default language's and `translations` carries the others (resources/translations.py).
+  are the default language's and `translations` carries the others (fields.Translations).
 - Error messages are English, as Statuspage's are, unless the caller's Accept-Language asks for
   a language we speak (machine clients send none): see `api_language`.
 - The page id in the path must be our page's.
