@@ -929,23 +929,3 @@ def delete_channel(channel: AlternativeChannel) -> None:
     """Delete a channel; incidents, templates and schedules that offered it stop offering it."""
     channel.delete()
     pageversion.bump()
-
-
-@transaction.atomic
-def set_schedule_channels(
-    schedule: RecurringMaintenance,
-    channels: Iterable[AlternativeChannel],
-    *,
-    now: datetime | None = None,
-) -> RecurringMaintenance:
-    """Offer `channels` in a recurring maintenance's windows: in the schedule and in every
-    window generated that has not begun (as `save_recurring_maintenance` replaces them)."""
-    channels = list(channels)
-    schedule.channels.set(channels)
-    ahead = schedule.occurrences.filter(
-        status=IncidentStatus.SCHEDULED, scheduled_for__gt=now or timezone.now()
-    )
-    for window in ahead:
-        window.channels.set(channels)
-    pageversion.bump()
-    return schedule
