@@ -25,7 +25,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from modeltranslation.manager import MultilingualManager
+from modeltranslation.manager import MultilingualManager, MultilingualQuerySet
 from phonenumber_field.modelfields import PhoneNumberField
 
 if TYPE_CHECKING:
@@ -172,7 +172,7 @@ FUNCTION_STATE_ORDER = (
 
 def function_state_of(statuses: Iterable[str]) -> str:
     """A function's state from its components' statuses: the worst of them."""
-    worst = FunctionState.WORKS
+    worst: str = FunctionState.WORKS
     for status in statuses:
         state = COMPONENT_TO_FUNCTION_STATE.get(status, FunctionState.WORKS)
         if FUNCTION_STATE_ORDER.index(state) > FUNCTION_STATE_ORDER.index(worst):
@@ -300,6 +300,86 @@ class Component(models.Model):
         return not self.only_show_if_degraded or self.status != ComponentStatus.OPERATIONAL
 
 
+class Function(models.Model):
+    """Something a borrower can do — borrow, repay, raise the limit — defined by the components
+    it depends on. Its state is the worst of theirs unless an open incident sets it."""
+
+    id = models.CharField(primary_key=True, max_length=12, default=new_public_id, editable=False)
+    name = models.CharField(
+        _("name"),
+        max_length=64,
+        validators=[validate_single_line],
+        help_text=_("As borrowers call it, e.g. “Borrowing”."),
+    )
+    components = models.ManyToManyField(
+        Component, verbose_name=_("depends on"), related_name="functions", blank=True
+    )
+    position = models.PositiveIntegerField(_("position"), default=0, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MultilingualManager()  # as on Page: the manager modeltranslation installs
+
+    class Meta:
+        ordering = ["position", "created_at"]
+        verbose_name = _("function")
+        verbose_name_plural = _("functions")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AlternativeChannel(models.Model):
+    """A way to get things done while the usual one is down — another app, a web page, a phone
+    line — kept on the page and picked per incident. Shown as a link or a tap-to-call number."""
+
+    label = models.CharField(
+        _("label"),
+        max_length=120,
+        validators=[validate_single_line],
+        help_text=_("What it is, e.g. “WeChat mini-program” or “Customer service hotline”."),
+    )
+    url = models.URLField(_("link"), blank=True, help_text=_("https:// or weixin:// link."))
+    phone = PhoneNumberField(
+        _("phone number"),
+        blank=True,
+        help_text=_("For example 400 888 8888 or +86 10 8888 8888."),
+    )
+    position = models.PositiveIntegerField(_("position"), default=0, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MultilingualManager()  # as on Page: the manager modeltranslation installs
+
+    class Meta:
+        ordering = ["position", "created_at"]
+        verbose_name = _("alternative channel")
+        verbose_name_plural = _("alternative channels")
+
+    def __str__(self) -> str:
+        return self.label
+
+    def clean(self) -> None:
+        if not self.url and not self.phone:
+            raise ValidationError(
+                {"url": _("Give a link or a phone number (or both) for this channel.")}
+            )
+
+    @property
+    def phone_display(self) -> str:
+        """The number as people dial it in the page's country, else internationally."""
+        if not self.phone:
+            return ""
+        region = getattr(settings, "PHONENUMBER_DEFAULT_REGION", None)
+        if region and self.phone.country_code == phonenumbers.country_code_for_region(region):
+            return self.phone.as_national
+        return self.phone.as_international
+
+    @property
+    def tel_url(self) -> str:
+        return self.phone.as_rfc3966 if self.phone else ""
+
+
 class StatusChangeCause(models.TextChoices):
     INCIDENT = "incident", _("Incident update")
     MAINTENANCE = "maintenance", _("Maintenance transition")
@@ -335,7 +415,7 @@ class StatusChange(models.Model):
         super().save(*args, **kwargs)
 
 
-class IncidentQuerySet(models.QuerySet):
+class IncidentQuerySet(MultilingualQuerySet):
     def with_details(self) -> IncidentQuerySet:
         return self.prefetch_related(
             "updates",
@@ -392,7 +472,7 @@ class Incident(models.Model):
         help_text=_("One or two sentences on why, in the borrower's words. Markdown."),
     )
     channels = models.ManyToManyField(
-        "AlternativeChannel",
+        AlternativeChannel,
         verbose_name=_("alternative channels"),
         related_name="+",
         blank=True,
@@ -456,7 +536,8 @@ class Incident(models.Model):
         editable=False,
     )
 
-    objects = IncidentQuerySet.as_manager()
+    # The manager modeltranslation would install, declared so mypy sees the queryset's methods.
+    objects = MultilingualManager.from_queryset(IncidentQuerySet)()
 
     class Meta:
         ordering = ["-created_at"]
@@ -618,7 +699,7 @@ class IncidentTemplate(models.Model):
     cause = models.CharField(_("cause"), max_length=16, choices=Cause.choices, blank=True)
     cause_note = models.TextField(_("cause note"), blank=True)
     channels = models.ManyToManyField(
-        "AlternativeChannel", verbose_name=_("alternative channels"), related_name="+", blank=True
+        AlternativeChannel, verbose_name=_("alternative channels"), related_name="+", blank=True
     )
     reassurances = models.JSONField(
         _("reassurances"), default=list, blank=True, validators=[validate_reassurances]
@@ -685,7 +766,7 @@ class RecurringMaintenance(models.Model):
         _("message"), help_text=_("Markdown. Posted as the first update of every window.")
     )
     channels = models.ManyToManyField(
-        "AlternativeChannel", verbose_name=_("alternative channels"), related_name="+", blank=True
+        AlternativeChannel, verbose_name=_("alternative channels"), related_name="+", blank=True
     )
     components = models.ManyToManyField(
         Component, verbose_name=_("affected components"), related_name="+", blank=True
@@ -927,86 +1008,6 @@ class SelfHelpTopic(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-
-class Function(models.Model):
-    """Something a borrower can do — borrow, repay, raise the limit — defined by the components
-    it depends on. Its state is the worst of theirs unless an open incident sets it."""
-
-    id = models.CharField(primary_key=True, max_length=12, default=new_public_id, editable=False)
-    name = models.CharField(
-        _("name"),
-        max_length=64,
-        validators=[validate_single_line],
-        help_text=_("As borrowers call it, e.g. “Borrowing”."),
-    )
-    components = models.ManyToManyField(
-        Component, verbose_name=_("depends on"), related_name="functions", blank=True
-    )
-    position = models.PositiveIntegerField(_("position"), default=0, db_index=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = MultilingualManager()  # as on Page: the manager modeltranslation installs
-
-    class Meta:
-        ordering = ["position", "created_at"]
-        verbose_name = _("function")
-        verbose_name_plural = _("functions")
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class AlternativeChannel(models.Model):
-    """A way to get things done while the usual one is down — another app, a web page, a phone
-    line — kept on the page and picked per incident. Shown as a link or a tap-to-call number."""
-
-    label = models.CharField(
-        _("label"),
-        max_length=120,
-        validators=[validate_single_line],
-        help_text=_("What it is, e.g. “WeChat mini-program” or “Customer service hotline”."),
-    )
-    url = models.URLField(_("link"), blank=True, help_text=_("https:// or weixin:// link."))
-    phone = PhoneNumberField(
-        _("phone number"),
-        blank=True,
-        help_text=_("For example 400 888 8888 or +86 10 8888 8888."),
-    )
-    position = models.PositiveIntegerField(_("position"), default=0, db_index=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = MultilingualManager()  # as on Page: the manager modeltranslation installs
-
-    class Meta:
-        ordering = ["position", "created_at"]
-        verbose_name = _("alternative channel")
-        verbose_name_plural = _("alternative channels")
-
-    def __str__(self) -> str:
-        return self.label
-
-    def clean(self) -> None:
-        if not self.url and not self.phone:
-            raise ValidationError(
-                {"url": _("Give a link or a phone number (or both) for this channel.")}
-            )
-
-    @property
-    def phone_display(self) -> str:
-        """The number as people dial it in the page's country, else internationally."""
-        if not self.phone:
-            return ""
-        region = getattr(settings, "PHONENUMBER_DEFAULT_REGION", None)
-        if region and self.phone.country_code == phonenumbers.country_code_for_region(region):
-            return self.phone.as_national
-        return self.phone.as_international
-
-    @property
-    def tel_url(self) -> str:
-        return self.phone.as_rfc3966 if self.phone else ""
 
 
 class EmbedPosition(models.TextChoices):

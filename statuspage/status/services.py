@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import TypedDict, Unpack
+from typing import TypedDict, Unpack, cast
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -426,7 +426,7 @@ def _prepare_edit(
     recovery = incident.expected_recovery_at
     for name, value in fields.items():
         if name in TRANSLATED_INCIDENT_FIELDS:
-            set_texts(incident, name, value)
+            set_texts(incident, name, cast(Text, value))
         elif name != "channels":  # a relation: set by edit_incident once the row is saved
             setattr(incident, name, value)
     incident.full_clean(exclude=["components", "channels"])

@@ -161,7 +161,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='incidentupdate',
             name='next_update_by',
-            field=models.DateTimeField(blank=True, help_text='Promise visitors the next update by this time; you are reminded if it passes.', null=True, verbose_name='next update by'),
+            field=models.DateTimeField(blank=True, help_text='Promise visitors the next update by then; you are reminded if it passes.', null=True, verbose_name='next update by'),
         ),
         migrations.AddField(
             model_name='recurringmaintenance',
