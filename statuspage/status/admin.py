@@ -424,8 +424,9 @@ class IncidentTemplateAdmin(admin.ModelAdmin):
     ]
 
     def save_model(self, request, obj: IncidentTemplate, form, change: bool) -> None:
-        services.save_template(obj, form.cleaned_data["components"])
-        obj.channels.set(form.cleaned_data["channels"])
+        services.save_template(
+            obj, form.cleaned_data["components"], channels=form.cleaned_data["channels"]
+        )
 
     def save_related(self, request, form, formsets, change) -> None:
         pass  # save_model set the components and channels

@@ -876,16 +876,22 @@ def apply_incident_components(
 
 @transaction.atomic
 def save_template(
-    template: IncidentTemplate, components: Iterable[Component] | None = None
+    template: IncidentTemplate,
+    components: Iterable[Component] | None = None,
+    *,
+    channels: Iterable[AlternativeChannel] | None = None,
 ) -> IncidentTemplate:
-    """Create or edit an incident template; `components`, when given, become exactly its own.
+    """Create or edit an incident template; `components` and `channels`, when given, become
+    exactly its own.
 
     Templates are not shown on the public page, so the page version does not move.
     """
-    template.full_clean(exclude=["components"])
+    template.full_clean(exclude=["components", "channels"])
     template.save()
     if components is not None:
         template.components.set(list(components))
+    if channels is not None:
+        template.channels.set(list(channels))
     return template
 
 

@@ -82,10 +82,9 @@ def save(template: IncidentTemplate, data: dict) -> IncidentTemplate:
         template.update_status = data["update_status"]
         maintenance = data["update_status"] in STATUSES_BY_KIND[IncidentKind.MAINTENANCE]
         template.kind = IncidentKind.MAINTENANCE if maintenance else IncidentKind.INCIDENT
-    saved = services.save_template(template, data.get("component_ids"))
-    if "channel_ids" in data:
-        saved.channels.set(data["channel_ids"])
-    return saved
+    return services.save_template(
+        template, data.get("component_ids"), channels=data.get("channel_ids")
+    )
 
 
 class TemplateView(ManagementView):
