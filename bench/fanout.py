@@ -58,6 +58,29 @@ DATABASE_URL = os.environ.get(
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
 
 
+def open_the_incident() -> None:
+    """The notice every subscriber gets: written per language, with a channel to tap."""
+    from statuspage.status import services
+    from statuspage.status.models import AlternativeChannel, Incident
+    from statuspage.status.translation import set_texts
+
+    mini, _created = AlternativeChannel.objects.get_or_create(
+        url="https://m.example.com/borrow",
+        defaults={"label_zh_hans": "微信小程序", "label_en": "WeChat mini-program"},
+    )
+    incident = Incident(reassurances=["funds_safe", "applications_kept"])
+    set_texts(incident, "name", {"zh-hans": "借款暂停", "en": "Borrowing window paused"})
+    services.open_incident(
+        incident,
+        body={
+            "zh-hans": "合作银行故障，借款暂停，我们正在处理。",
+            "en": "Borrowing is paused while we fix a fault at our bank partner.",
+        },
+        channels=[mini],
+        notify=True,
+    )
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -241,8 +264,6 @@ def tree_rss(process: psutil.Process) -> int:
 
 def run_scenario(name: str, emails: int, webhooks: int, smtp: Sink, http: Sink) -> dict:
     from statuspage.notify.models import Delivery
-    from statuspage.status import services
-    from statuspage.status.models import Incident
 
     print(f"-- {name}: {emails} email + {webhooks} webhook subscribers", flush=True)
     load_subscribers(emails, webhooks, http)
@@ -257,11 +278,7 @@ def run_scenario(name: str, emails: int, webhooks: int, smtp: Sink, http: Sink) 
     peak = baseline = tree_rss(watched)
     try:
         started = time.perf_counter()
-        services.open_incident(
-            Incident(name="Borrowing window paused", alternative_channel="Use the mini-program."),
-            body="Borrowing is paused while we fix a fault at our bank partner.",
-            notify=True,
-        )
+        open_the_incident()
         email_done = webhook_done = None
         deadline = started + 1800
         while time.perf_counter() < deadline:
@@ -421,9 +438,6 @@ def run_fault_scenario(name: str, emails: int, webhooks: int, rig: Rig) -> dict:
 
     import redis
 
-    from statuspage.status import services
-    from statuspage.status.models import Incident
-
     fault = FAULTS[name]
     total = emails + webhooks
     print(f"-- {name}: {emails} email + {webhooks} webhook subscribers", flush=True)
@@ -439,11 +453,7 @@ def run_fault_scenario(name: str, emails: int, webhooks: int, rig: Rig) -> dict:
     complete = None
     try:
         started = time.perf_counter()
-        services.open_incident(
-            Incident(name="Borrowing window paused", alternative_channel="Use the mini-program."),
-            body="Borrowing is paused while we fix a fault at our bank partner.",
-            notify=True,
-        )
+        open_the_incident()
         deadline = started + 600
         while time.perf_counter() < deadline:
             arrived = rig.smtp.counts()["distinct"] + rig.http.counts()["distinct"]

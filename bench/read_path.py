@@ -7,8 +7,8 @@
 One run, on this machine:
 1. starts the service as `make run` does (demo data; SQLite and the embedded Redis, or
    DATABASE_URL/REDIS_URL if set), with PUBLISH_DIR and the benchmark's ceiling view on;
-2. measures with wrk (64 connections) `/` in both languages, `/api/v2/summary.json` and
-   `/api/v2/status.json`, each with and without `Accept-Encoding: gzip`, beside
+2. measures with wrk (64 connections) `/` in both languages, `/api/v2/summary.json`,
+   `/api/v2/status.json` and `/api/app/status.json` (default and English), each with and without `Accept-Encoding: gzip`, beside
    (a) the same server answering a constant-bytes view through the same middleware and
    (b) nginx serving the identical bytes as a static file;
 3. measures the published files behind deploy/nginx.conf against (b);
@@ -234,6 +234,8 @@ def main() -> None:
             "page_zh": ("/", {"Accept-Language": "zh-CN,zh;q=0.9"}),
             "summary": ("/api/v2/summary.json", {}),
             "status": ("/api/v2/status.json", {}),
+            "app_status": ("/api/app/status.json", {}),
+            "app_status_en": ("/api/app/status.json?lang=en", {}),
         }
         for path, headers in targets.values():  # warm every worker's memory
             for _ in range(50):

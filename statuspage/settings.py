@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
+from phonenumbers import SUPPORTED_REGIONS
 
 from statuspage.lib.env import (
     SettingError,
@@ -136,6 +137,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "rest_framework",
     "drf_spectacular",
+    "phonenumber_field",
     "statuspage.status",
     "statuspage.public",
     "statuspage.readpath",
@@ -159,6 +161,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "statuspage.operators.zone.PageTimeZone",
     "django_otp.middleware.OTPMiddleware",
     "statuspage.operators.audit.OperatorActions",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -265,9 +268,14 @@ LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LANGUAGE_CODE = env_choice("DEFAULT_LANGUAGE", "zh-hans", ("zh-hans", "en"))
 MODELTRANSLATION_DEFAULT_LANGUAGE = LANGUAGE_CODE
 MODELTRANSLATION_FALLBACK_LANGUAGES = (LANGUAGE_CODE, "en", "zh-hans")
+# A text given without a language (`Incident(name=…)`, Statuspage's one `name`) is at least the
+# default language's, whatever language is active; the services write each language explicitly.
+MODELTRANSLATION_AUTO_POPULATE = "default"
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
+# Alternative channels' phone numbers are read, and shown, as people dial them in this country.
+PHONENUMBER_DEFAULT_REGION = env_choice("PHONE_REGION", "CN", tuple(sorted(SUPPORTED_REGIONS)))
 TIME_ZONE = "UTC"  # storage; pages render in the page's own time zone (Page.time_zone)
 
 STATIC_URL = "/static/"
@@ -491,4 +499,5 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "statuspage.status.tasks.refresh_uptime",
         "schedule": float(UPTIME_REFRESH_SECONDS),
     },
+    "overdue-promises": {"task": "statuspage.status.tasks.flag_overdue_promises", "schedule": 30.0},
 }

@@ -31,8 +31,14 @@ published = [
     Published("feed-rss"),
     Published("maintenance-calendar"),
     *(
-        Published("widget-json-language", kwargs={"language": code})
+        Published(name, kwargs={"language": code})
         for code, _name in settings.LANGUAGES
+        for name in (
+            "widget-json-language",
+            "feed-atom-language",
+            "feed-rss-language",
+            "maintenance-calendar-language",
+        )
     ),
     Published("page-badge"),
 ]

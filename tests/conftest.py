@@ -3,7 +3,7 @@ a staff member who is not an operator, and a visitor. Real database, real Redis.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,7 +20,14 @@ from statuspage.lib.embedded_redis import EmbeddedRedis
 from statuspage.lib.redis import redis_client
 from statuspage.readpath.cache import cache_redis, responses
 from statuspage.status import pageversion, services
-from statuspage.status.models import Component, ComponentGroup, Incident, IncidentKind
+from statuspage.status.models import (
+    AlternativeChannel,
+    Component,
+    ComponentGroup,
+    Incident,
+    IncidentKind,
+)
+from statuspage.status.translation import Text, set_texts
 
 pytest_plugins = ["tests.peers"]
 
@@ -170,23 +177,32 @@ def open_outage(components, django_capture_on_commit_callbacks) -> Callable[...,
     fan-out's dispatch) as a real commit would; tests run inside a transaction otherwise."""
 
     def open_(
-        name: str = "Disbursement failing",
+        name: Text = "Disbursement failing",
         *,
-        body: str = "Payouts are failing.",
+        body: Text = "Payouts are failing.",
         down: dict[str, str] | None = None,
         notify: bool = True,
         committed: bool = False,
+        channels: Iterable[AlternativeChannel] = (),
+        next_update_by: datetime | None = None,
         **fields: Any,
     ) -> Incident:
+        """`name` and `body` are a text or {language: text} (see status.translation)."""
         statuses = {
             components[key]: status
             for key, status in (down or {"disbursement": "major_outage"}).items()
         }
+        cause_note = fields.pop("cause_note", "")
+        incident = Incident(**fields)
+        set_texts(incident, "name", name)
+        set_texts(incident, "cause_note", cause_note)
         with django_capture_on_commit_callbacks(execute=committed):
             return services.open_incident(
-                Incident(name=name, **fields),
+                incident,
                 body=body,
                 component_statuses=statuses,
+                channels=channels,
+                next_update_by=next_update_by,
                 notify=notify,
             )
 

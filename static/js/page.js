@@ -13,10 +13,11 @@
     if (el.dataset.style === "date") return;
     var when = new Date(el.getAttribute("datetime"));
     if (isNaN(when)) return;
-    var m = /UTC([+-])(\d\d):(\d\d)/.exec(el.textContent);
-    if (!m) return;
-    pageOffset = (m[1] === "-" ? -1 : 1) * (parseInt(m[2], 10) * 60 + parseInt(m[3], 10));
-    if (pageOffset === visitorOffset) return;
+    // The page zone's offset at that moment, in minutes (the `when` template tag writes it).
+    var offset = parseInt(el.dataset.offset, 10);
+    if (isNaN(offset)) return;
+    pageOffset = offset;
+    if (when.getTimezoneOffset() === -offset) return;
     el.setAttribute("data-visitor", fmt.format(when) + " " + (document.body.dataset.yourTime || ""));
   });
   var note = document.querySelector("[data-visitor-zone]");

@@ -27,6 +27,28 @@
     } catch (e) { return iso; }
   }
 
+  // The structured notice, as on the page: channels are links and tap-to-call numbers.
+  function notice(n, t, language, ink) {
+    var link = "color:" + ink;
+    if (n.cause) add(box, "div", n.cause);
+    n.reassurances.forEach(function (text) { add(box, "div", "✓ " + text); });
+    if (n.channels.length) {
+      var line = add(box, "div", t.meanwhile + ": ", "font-weight:600");
+      n.channels.forEach(function (c, i) {
+        if (i) add(line, "span", " · ");
+        var label = add(line, c.url ? "a" : "span", c.label, link);
+        if (c.url) { label.href = c.url; label.rel = "noopener"; }
+        if (c.tel) add(line, "a", " " + c.phone, link).href = c.tel;
+      });
+    }
+    if (n.expected_recovery_at) {
+      add(box, "div", t.expected + ": " + (n.expected_recovery_reassessing ? t.reassessing : when(n.expected_recovery_at, language)));
+    }
+    if (n.next_update_by) {
+      add(box, "div", t.next_update + ": " + when(n.next_update_by, language) + (n.next_update_overdue ? " " + t.overdue : ""));
+    }
+  }
+
   function show(data) {
     var key = JSON.stringify(data.incidents) + data.status.indicator;
     if (box) { box.remove(); box = null; }
@@ -35,24 +57,23 @@
     var t = data.text, first = data.incidents[0];
     // Colours and corner as the operator set them (status_embed_config); the old defaults if absent.
     var embed = data.embed || {};
-    var maintenance = (first ? first.impact : data.status.indicator) === "maintenance";
-    var look = (maintenance ? embed.maintenance : embed.incident) || {};
-    var background = look.background || colours[first ? first.impact : data.status.indicator] || colours.major;
+    var impact = first ? first.impact : data.status.indicator;
+    var look = (impact === "maintenance" ? embed.maintenance : embed.incident) || {};
     var ink = look.text || "#fff";
     var corner = (embed.position || "bottom-left").split("-");
-    var edge = corner[0] === "top" ? "top:12px;" : "bottom:12px;";
-    var side = corner[1] === "right" ? "margin:0 0 0 auto;" : "margin:0 auto 0 0;";
-    box = add(document.body, "div", "", "position:fixed;z-index:2147483647;left:12px;right:12px;" + edge + "max-width:30rem;" + side +
+    box = add(document.body, "div", "", "position:fixed;z-index:2147483647;left:12px;right:12px;" +
+      (corner[0] === "top" ? "top:12px;" : "bottom:12px;") + "max-width:30rem;" +
+      (corner[1] === "right" ? "margin:0 0 0 auto;" : "margin:0 auto 0 0;") +
       "padding:12px 40px 12px 14px;border-radius:8px;color:" + ink + ";font:14px/1.45 system-ui,sans-serif;box-shadow:0 2px 10px rgba(0,0,0,.3);" +
-      "background:" + background);
+      "background:" + (look.background || colours[impact] || colours.major));
     box.className = "statuspage-widget";
     box.setAttribute("role", "status");
     box.setAttribute("lang", data.language);
+    if (data.banner) add(box, "div", data.banner, "font-weight:600");
     add(box, "strong", first ? first.name : data.status.description, "display:block;font-size:15px");
     var affected = first ? first.components : data.affected;
-    if (affected.length) add(box, "div", t.affects + " " + affected.join(", "));
-    if (first && first.alternative_channel) add(box, "div", t.meanwhile + ": " + first.alternative_channel, "font-weight:600");
-    if (first && first.expected_recovery_at) add(box, "div", t.expected + ": " + when(first.expected_recovery_at, data.language));
+    if (affected.length) add(box, "div", t.affects + " " + affected.join(t.and || ", "));
+    if (first) notice(first, t, data.language, ink);
     var link = add(box, "a", t.details + " →", "color:" + ink + ";text-decoration:underline");
     link.href = first ? first.url : data.page.url;
     link.target = "_blank";

@@ -3,9 +3,11 @@
 - Authentication, scopes, the rate limit, parsers and errors come from REST_FRAMEWORK in
   settings (see authentication.py, throttling.py, parsers.py, errors.py).
 - Responses are always JSON, whatever the client's Accept header says.
-- Names in JSON are in the page's default language; a name written through the API is the
-  name in every language (status.translation.set_in_every_language). Error messages follow
-  the caller's Accept-Language.
+- Names in JSON are in the page's default language; a component's name written through the API
+  is its name in every language (status.translation.set_in_every_language), an incident's texts
+  are the default language's and `translations` carries the others (fields.Translations).
+- Error messages are English, as Statuspage's are, unless the caller's Accept-Language asks for
+  a language we speak (machine clients send none): see `api_language`.
 - The page id in the path must be our page's.
 - Bodies come wrapped as Statuspage wraps them (`{"incident": {...}}`); `payload()` unwraps.
 - Lists are bare arrays, paged with `page` and `per_page` (or `limit`).
@@ -21,8 +23,11 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation.trans_real import parse_accept_lang_header
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -89,12 +94,38 @@ PAGINATION_PARAMETERS = [
 ]
 
 
+# What an API caller who asks for no language of ours reads: Statuspage answers in English.
+API_LANGUAGE = "en"
+
+
+def api_language(request: HttpRequest) -> str:
+    """The language of the API's messages: the first language of Accept-Language that we
+    speak, else English. Not the page's default language (which LocaleMiddleware falls back
+    to): a script that sends no Accept-Language expects Statuspage's English."""
+    header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
+    for code, _quality in parse_accept_lang_header(header):
+        if code == "*":
+            break
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return API_LANGUAGE
+
+
 class ManagementView(APIView):
     content_negotiation_class = JsonAlways
     # The key a body is wrapped in (`incident`), and other names clients use for it.
     envelope: ClassVar[str] = ""
     envelope_aliases: ClassVar[tuple[str, ...]] = ()
     page: Page
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
+        language = api_language(request)
+        with translation.override(language):
+            response = super().dispatch(request, *args, **kwargs)
+        response["Content-Language"] = language
+        return response
 
     def initial(self, request: Request, *args, **kwargs) -> None:
         length = request.META.get("CONTENT_LENGTH") or "0"
@@ -117,10 +148,16 @@ class ManagementView(APIView):
         return user if user.is_authenticated else None
 
     def respond(
-        self, serializer: type[Serializer], instance: object, *, status: int = 200, many=False
+        self,
+        serializer: type[Serializer],
+        instance: object,
+        *,
+        status: int = 200,
+        many=False,
+        **context: Any,
     ) -> Response:
         with translation.override(settings.LANGUAGE_CODE):  # names in JSON: the default language
-            data = serializer(instance, many=many, context=self.context).data
+            data = serializer(instance, many=many, context={**self.context, **context}).data
         return Response(data, status=status)
 
     def payload(self, *, required: bool = True) -> dict[str, Any]:

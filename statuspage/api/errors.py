@@ -88,6 +88,21 @@ def summary(errors: dict[str, list[str]]) -> str:
     )
 
 
+# The texts that exist per language (status/translation.py): the model's errors name their
+# columns (`name_zh_hans`, `body_en`), the API's fields are `name` and `translations.en.name`.
+TRANSLATED_FIELDS = ("name", "body", "cause_note", "title", "label")
+
+
+def api_field(key: str) -> str:
+    """The API's name for a model field an error is keyed by."""
+    for code, _name in settings.LANGUAGES:
+        suffix = "_" + code.replace("-", "_")
+        base = key.removesuffix(suffix)
+        if base != key and base in TRANSLATED_FIELDS:
+            return base if code == settings.LANGUAGE_CODE else f"translations.{code}.{base}"
+    return key
+
+
 def _from_django(exc: Exception) -> Exception:
     if isinstance(exc, Http404):
         return exceptions.NotFound(NOT_FOUND)
@@ -96,8 +111,14 @@ def _from_django(exc: Exception) -> Exception:
     if isinstance(exc, RequestDataTooBig):
         return PayloadTooLarge()
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-        return Unprocessable(detail)
+        if hasattr(exc, "error_dict"):
+            detail: dict[str, list[str]] = {}
+            for key, messages in exc.message_dict.items():
+                # `name` and `name_zh_hans` are one field to the caller: say it once.
+                said = detail.setdefault(api_field(key), [])
+                said.extend(m for m in messages if m not in said)
+            return Unprocessable(detail)
+        return Unprocessable(exc.messages)
     if isinstance(exc, OperationalError | InterfaceError):
         log.error("The database is unreachable: %s", exc)
         return DatabaseUnavailable()

@@ -88,9 +88,10 @@ class PublicSubscribers(ManagementView):
             settings.SUBSCRIBE_RATE_PER_ADDRESS,
         )
         components = data.get("component_ids", [])
-        subscriptions.subscribe(
-            email=address, components=components, language=translation.get_language()
-        )
+        # The visitor's language as the page would pick it (cookie, browser, else the page's
+        # default), not the API's message language, which is English for a header-less call.
+        language = translation.get_language_from_request(request._request)
+        subscriptions.subscribe(email=address, components=components, language=language)
         # What was asked, not what is stored: the answer must not tell whether the address
         # was already subscribed, nor to what.
         return self.answer(

@@ -16,6 +16,8 @@ from django.utils.translation import get_language
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.request import Request
 
+from statuspage.api.schema import with_app_status
+
 
 @dataclass(frozen=True)
 class BuiltSchema:
@@ -47,7 +49,7 @@ class SchemaView(SpectacularAPIView):
     def _build(self, request: Request, language: str) -> BuiltSchema:
         with translation.override(language):
             generator = self.generator_class(urlconf=self.urlconf, patterns=self.patterns)
-            schema = generator.get_schema(request=None, public=self.serve_public)
+            schema = with_app_status(generator.get_schema(request=None, public=self.serve_public))
             renderer = request.accepted_renderer
             body = renderer.render(schema, request.accepted_media_type, {})
         charset = getattr(renderer, "charset", None)

@@ -2,9 +2,10 @@
 
 - `/api/v2/*.json`: the public API (public.py), CORS open; `subscribers.json` takes POST and
   DELETE (public_subscribers.py).
-- `/v1/…` and the same under `/api/v1/…`: the management API (resources/). Every route also
-  answers with a `.json` suffix and with a trailing slash, so no write is ever redirected
-  (a redirected POST or PATCH loses its body in most clients).
+- `/v1/…` and the same under `/api/v1/…`: the management API (resources/): Statuspage's
+  resources and ours (functions and alternative channels: resources/functions.py). Every
+  route also answers with a `.json` suffix and with a trailing slash, so no write is ever
+  redirected (a redirected POST or PATCH loses its body in most clients).
 - `/api/schema/` (OpenAPI 3, built once per process: schema_view.py) and `/api/docs/`
   (Swagger UI, served from our own static files).
 - Anything else under those prefixes is a JSON 404.
@@ -24,6 +25,7 @@ from statuspage.api.resources import (
     absent,
     components,
     embed,
+    functions,
     groups,
     incident_updates,
     incidents,
@@ -105,6 +107,10 @@ urlpatterns = [
     v1(f"{PAGE}/metrics_providers", absent.NoneHere),
     v1(f"{PAGE}/page_access_users", absent.NoneHere),
     v1(f"{PAGE}/page_access_groups", absent.NoneHere),
+    v1(f"{PAGE}/functions", functions.FunctionList),
+    v1(f"{PAGE}/functions/{{function_id}}", functions.FunctionDetail),
+    v1(f"{PAGE}/channels", functions.ChannelList),
+    v1(f"{PAGE}/channels/{{channel_id}}", functions.ChannelDetail),
     v1(f"{PAGE}/incident_templates", templates.IncidentTemplateList),
     v1(f"{PAGE}/incident_templates/{{template_id}}", templates.IncidentTemplateDetail),
     re_path(r"^(?:api/)?v1(?:/.*)?$", not_found),

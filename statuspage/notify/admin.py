@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count, Q, QuerySet
@@ -136,9 +137,9 @@ class NoticeAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("payload"))
     def pretty_payload(self, notice: Notice) -> str:
-        return format_html(
-            "<pre>{}</pre>", json.dumps(notice.payload, indent=2, ensure_ascii=False)
-        )
+        """The payload as each language's subscribers get it, the default language first."""
+        by_language = {settings.LANGUAGE_CODE: notice.payload, **notice.translated_payloads}
+        return format_html("<pre>{}</pre>", json.dumps(by_language, indent=2, ensure_ascii=False))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

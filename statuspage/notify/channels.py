@@ -177,19 +177,21 @@ UNSUBSCRIBE_PLACEHOLDER = "__statuspage_unsubscribe_url__"
 
 
 class WebhookBodies:
-    """The notice's payload serialised once; each subscriber's body differs only in its
-    unsubscribe link (meta.unsubscribe), which is substituted into the serialised text."""
+    """The notice's payload serialised once per language; each subscriber's body is the one in
+    their language and differs only in its unsubscribe link (meta.unsubscribe), which is
+    substituted into the serialised text."""
 
     def __init__(self) -> None:
-        self._templates: dict[int, str] = {}
+        self._templates: dict[tuple[int, str], str] = {}
 
     def body(self, delivery: Delivery) -> str:
-        template = self._templates.get(delivery.notice_id)
+        key = (delivery.notice_id, delivery.subscriber.language)
+        template = self._templates.get(key)
         if template is None:
-            payload = dict(delivery.notice.payload)
+            payload = dict(delivery.notice.payload_in(delivery.subscriber.language))
             payload["meta"] = {**payload["meta"], "unsubscribe": UNSUBSCRIBE_PLACEHOLDER}
             template = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-            self._templates[delivery.notice_id] = template
+            self._templates[key] = template
         link = json.dumps(tokens.unsubscribe_url(delivery.subscriber))
         return template.replace(f'"{UNSUBSCRIBE_PLACEHOLDER}"', link, 1)
 

@@ -2,7 +2,10 @@
 
 Notice emails are rendered once per (notice, language) with placeholders for the per-subscriber
 links, then each message only substitutes its links: fan-outs of a hundred thousand addresses
-spend their time on SMTP, not on templates.
+spend their time on SMTP, not on templates. Each is rendered from the notice's payload frozen in
+that language (Notice.payload_in), so it holds nothing of another language, and shows the
+structured notice the payload carries (function states, cause, reassurances, channels, expected
+recovery and next update, times in the page's zone with the zone named).
 """
 
 from __future__ import annotations
@@ -22,9 +25,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from statuspage.lib.zones import zone_label
 from statuspage.notify import subscriptions, tokens
 from statuspage.notify.models import Delivery, Notice, NoticeKind, Subscriber
-from statuspage.status.models import Component, IncidentStatus, Page
+from statuspage.status.models import CLOSED_STATUSES, Component, IncidentStatus, Page
 
 UNSUBSCRIBE = "__statuspage_unsubscribe_url__"
 
@@ -42,6 +46,18 @@ def _with_headers(message: EmailMultiAlternatives, unsubscribe_url: str) -> None
 
 def _parse(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
+
+
+def _notice_times(notice: dict, zone: ZoneInfo) -> dict:
+    """The notice's promised times, each with its zone's label at that moment."""
+    recovery = _parse(notice.get("expected_recovery_at"))
+    next_update = _parse(notice.get("next_update_by"))
+    return {
+        "expected_recovery_at": recovery,
+        "recovery_zone": zone_label(zone, recovery) if recovery else "",
+        "next_update_by": next_update,
+        "next_update_zone": zone_label(zone, next_update) if next_update else "",
+    }
 
 
 @dataclass(frozen=True)
@@ -65,11 +81,12 @@ class NoticeEmails:
         key = (notice.pk, language)
         if key not in self._rendered:
             with translation.override(language), timezone.override(self._page.zone):
-                self._rendered[key] = self._render_now(notice)
+                self._rendered[key] = self._render_now(notice, language)
         return self._rendered[key]
 
-    def _render_now(self, notice: Notice) -> NoticeEmailContent:
-        incident = notice.payload["incident"]
+    def _render_now(self, notice: Notice, language: str) -> NoticeEmailContent:
+        payload = notice.payload_in(language)
+        incident = payload["incident"]
         zone = ZoneInfo(self._page.time_zone)
         # The update this notice announces, not the latest by display time (an update may be
         # back-dated); notices without one (reminders, postmortems) show the latest.
@@ -98,7 +115,11 @@ class NoticeEmails:
             "latest_at": _parse(latest["display_at"]) if latest else None,
             "scheduled_for": _parse(incident["scheduled_for"]),
             "scheduled_until": _parse(incident["scheduled_until"]),
-            "expected_recovery_at": _parse(incident.get("expected_recovery_at")),
+            "zone_label": zone_label(zone, _parse(latest["display_at"]) if latest else None),
+            "open": incident["status"] not in CLOSED_STATUSES,
+            "banner": payload.get("banner"),
+            "notice": payload.get("notice"),  # absent from notices written before it existed
+            **_notice_times(payload.get("notice") or {}, zone),
             "components": [names.get(c["id"], c["name"]) for c in incident["components"]],
             "incident_url": incident["shortlink"],
             # Not a manage link: that is sent to the owner on request, and expires.

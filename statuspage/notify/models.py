@@ -149,6 +149,8 @@ class Notice(models.Model):
 
     `payload` is the Statuspage-shaped webhook body frozen at the moment of the change, so a
     retry three days later says what was true then; emails are rendered from the same data.
+    It is in the page's default language; `translated_payloads` holds the same body in each
+    other language ({"en": {...}}), so every subscriber reads theirs (`payload_in`).
     """
 
     kind = models.CharField(max_length=24, choices=NoticeKind.choices)
@@ -160,6 +162,7 @@ class Notice(models.Model):
     )
     component_ids = models.JSONField(default=list)
     payload = models.JSONField()
+    translated_payloads = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     fanout_cursor = models.CharField(max_length=12, blank=True, default="")
     fanned_out_at = models.DateTimeField(null=True, blank=True)
@@ -173,6 +176,10 @@ class Notice(models.Model):
     def __str__(self) -> str:
         title = (self.payload.get("incident") or self.payload.get("component") or {}).get("name")
         return f"{self.get_kind_display()}: {title}"
+
+    def payload_in(self, language: str) -> dict:
+        """The payload in `language`, else (a language we did not write it in) the default's."""
+        return self.translated_payloads.get(language) or self.payload
 
     @property
     def modes(self) -> tuple[str, ...]:

@@ -1,7 +1,8 @@
 """Where the status domain's changes become notices: in the same transaction as the change.
 
-The Notice row is the outbox. Enqueueing its fan-out waits for the commit, and a failure to
-enqueue (Redis down) loses nothing: the sweeper finds notices that were never fanned out.
+The Notice row is the outbox; it freezes the payload, in every language, at the moment of the
+change. Enqueueing its fan-out waits for the commit, and a failure to enqueue (Redis down)
+loses nothing: the sweeper finds notices that were never fanned out.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from statuspage.status.models import Incident, IncidentUpdate, StatusChange
 
 def _create(kind: str, *, incident: Incident, update: IncidentUpdate | None = None) -> Notice:
     now = timezone.now()
+    payload, translated = payloads.by_language(payloads.incident_payload, incident, now)
     notice = Notice.objects.create(
         kind=kind,
         incident=incident,
         update=update,
         component_ids=list(incident.components.values_list("pk", flat=True)),
-        payload=payloads.incident_payload(incident, now),
+        payload=payload,
+        translated_payloads=translated,
         created_at=now,
     )
     transaction.on_commit(lambda: enqueue(tasks.fan_out, notice.pk))
@@ -52,10 +55,12 @@ def on_components_changed(sender, changes: list[StatusChange], **kwargs) -> None
         return
     now = timezone.now()
     for change in changes:
+        payload, translated = payloads.by_language(payloads.component_payload, change, now)
         notice = Notice.objects.create(
             kind=NoticeKind.COMPONENT_UPDATE,
             component_ids=[change.component_id],
-            payload=payloads.component_payload(change, now),
+            payload=payload,
+            translated_payloads=translated,
             created_at=now,
         )
         transaction.on_commit(partial(enqueue, tasks.fan_out, notice.pk))

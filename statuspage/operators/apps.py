@@ -10,7 +10,8 @@ class OperatorsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib import admin
 
-        from statuspage.operators import audit, signin
+        from statuspage.operators import alerts, audit, signin
 
+        alerts.connect()
         audit.register_audited_models()
         signin.require_two_factor(admin.site)

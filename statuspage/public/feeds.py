@@ -5,30 +5,36 @@
   its content the updates newest first: time, status in bold, message.
 - `/maintenance.ics`: upcoming maintenance and that of the last RECENT_DAYS, one event each.
 
-Served from the page-version response cache, rendered once per change in the page's default
-language; links come from PUBLIC_URL, never from the request, so every visitor gets the same
-bytes.
+Each feed is in one language: `/history.atom` (and the others) in the page's default language,
+`/history.en.atom`, `/history.zh-hans.rss`, `/maintenance.en.ics` ... in the one they name; the
+page links to the feeds in its visitor's language. Served from the page-version response
+cache, rendered once per change and language; links come from PUBLIC_URL, never from the
+request, so every reader of a feed gets the same bytes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import wraps
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
-from django.urls import path, reverse
-from django.utils import timezone
+from django.urls import path, re_path, reverse
+from django.utils import timezone, translation
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_safe
 from icalendar import Calendar, Event
 
 from statuspage.public.views import next_midnight
+from statuspage.public.widget import LANGUAGE_PATTERN
 from statuspage.readpath.cache import cached
 from statuspage.status.models import Component, Incident, Page
 
@@ -52,6 +58,7 @@ class History:
 
     page: Page
     names: dict[str, str]
+    language: str | None  # as the URL names it; None for the default language's feed
 
 
 @dataclass(frozen=True)
@@ -62,10 +69,27 @@ class Entry:
     updates_html: str
 
 
+def in_language(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The view in the language its URL names (`language`), else in the default one."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, language: str | None = None, **kwargs):
+        with translation.override(language or settings.LANGUAGE_CODE):
+            return view(request, *args, language=language, **kwargs)
+
+    return wrapper
+
+
+def feed_path(name: str, language: str | None) -> str:
+    if language is None:
+        return reverse(name)
+    return reverse(f"{name}-language", kwargs={"language": language})
+
+
 class HistoryFeed(Feed):
-    def get_object(self, request: HttpRequest, *args, **kwargs) -> History:
+    def get_object(self, request: HttpRequest, *args, language: str | None = None) -> History:
         names = {c.pk: c.display_name for c in Component.objects.select_related("group")}
-        return History(page=Page.get(), names=names)
+        return History(page=Page.get(), names=names, language=language)
 
     def title(self, history: History) -> str:
         return _("%(page)s: incident history") % {"page": history.page.name}
@@ -98,7 +122,7 @@ class HistoryFeed(Feed):
         ]
 
     def item_title(self, entry: Entry) -> str:
-        return entry.incident.name
+        return str(entry.incident.name)
 
     def item_link(self, entry: Entry) -> str:
         return entry.incident.shortlink
@@ -114,7 +138,7 @@ class HistoryRss(HistoryFeed):
     feed_type = Rss201rev2Feed
 
     def feed_url(self, history: History) -> str:
-        return settings.PUBLIC_URL + reverse("feed-rss")
+        return settings.PUBLIC_URL + feed_path("feed-rss", history.language)
 
     def item_description(self, entry: Entry) -> str:
         return entry.updates_html
@@ -127,7 +151,7 @@ class HistoryAtom(HistoryFeed):
         return self.description(history)
 
     def feed_url(self, history: History) -> str:
-        return settings.PUBLIC_URL + reverse("feed-atom")
+        return settings.PUBLIC_URL + feed_path("feed-atom", history.language)
 
     # Django writes no <summary> for None, which django-stubs' `-> str` leaves out.
     def item_description(self, entry: Entry) -> None:  # type: ignore[override]
@@ -139,7 +163,9 @@ class HistoryAtom(HistoryFeed):
 
 def maintenance_event(maintenance: Incident, host: str) -> Event:
     latest = maintenance.updates.all()[:1]
-    affected = ", ".join(c.display_name for c in maintenance.components.all())
+    affected = pgettext("between names in a list", ", ").join(
+        c.display_name for c in maintenance.components.all()
+    )
     description = "\n\n".join(
         part
         for part in (
@@ -156,16 +182,14 @@ def maintenance_event(maintenance: Incident, host: str) -> Event:
     event.add("last-modified", maintenance.updated_at)
     event.add("dtstart", maintenance.scheduled_for)
     event.add("dtend", maintenance.scheduled_until)
-    event.add("summary", maintenance.name)
+    event.add("summary", str(maintenance.name))
     event.add("description", description)
     event.add("url", maintenance.shortlink)
     event.add("status", "CONFIRMED")
     return event
 
 
-@require_safe
-@cached(per_language=False)
-def maintenance_calendar(request: HttpRequest) -> HttpResponse:
+def maintenance_calendar(request: HttpRequest, language: str | None = None) -> HttpResponse:
     page = Page.get()
     host = urlsplit(settings.PUBLIC_URL).hostname or "localhost"
     since = timezone.now() - timedelta(days=RECENT_DAYS)
@@ -189,8 +213,21 @@ def maintenance_calendar(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def feed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A feed as served: from the cache, once per address (each is in one language)."""
+    return require_safe(cached(per_language=False)(in_language(view)))
+
+
+atom, rss, calendar_view = feed(HistoryAtom()), feed(HistoryRss()), feed(maintenance_calendar)
+LANGUAGE = rf"(?P<language>{LANGUAGE_PATTERN})"
+
 urlpatterns = [
-    path("history.atom", require_safe(cached(per_language=False)(HistoryAtom())), name="feed-atom"),
-    path("history.rss", require_safe(cached(per_language=False)(HistoryRss())), name="feed-rss"),
-    path("maintenance.ics", maintenance_calendar, name="maintenance-calendar"),
+    path("history.atom", atom, name="feed-atom"),
+    path("history.rss", rss, name="feed-rss"),
+    path("maintenance.ics", calendar_view, name="maintenance-calendar"),
+    re_path(rf"^history\.{LANGUAGE}\.atom$", atom, name="feed-atom-language"),
+    re_path(rf"^history\.{LANGUAGE}\.rss$", rss, name="feed-rss-language"),
+    re_path(
+        rf"^maintenance\.{LANGUAGE}\.ics$", calendar_view, name="maintenance-calendar-language"
+    ),
 ]

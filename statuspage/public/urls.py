@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("statuspage.public.feeds")),
     path("", include("statuspage.public.uptime")),
     path("", include("statuspage.public.widget")),
+    path("", include("statuspage.public.app_status")),
     path("", include("statuspage.public.health")),
 ]

@@ -7,6 +7,7 @@ below run once per page version and language, not once per visitor.
 from __future__ import annotations
 
 import calendar
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -25,12 +26,20 @@ from django.views.decorators.http import require_safe
 from statuspage.readpath.cache import cached, responses
 from statuspage.status import pageversion
 from statuspage.status.models import (
+    CLOSED_STATUSES,
     Component,
     ComponentGroup,
+    ComponentStatus,
     Incident,
     IncidentKind,
-    IncidentStatus,
     Page,
+)
+from statuspage.status.notice import (
+    IncidentNotice,
+    banner_line,
+    function_lines,
+    incident_notice,
+    open_notices,
 )
 from statuspage.status.rollup import current_indicator, worst_status
 
@@ -75,6 +84,35 @@ def next_midnight(zone) -> float:
     return datetime.combine(tomorrow, datetime.min.time(), tzinfo=zone).timestamp()
 
 
+def next_new_year(zone) -> float:
+    """When times of this year start showing their year (see the `when` template tag)."""
+    year = timezone.localdate(timezone=zone).year + 1
+    return datetime(year, 1, 1, tzinfo=zone).timestamp()
+
+
+def promises_ahead(notices: list[IncidentNotice]) -> list[float]:
+    """When a promise among `notices` (expected recovery, next update) that is still ahead
+    turns into "being reassessed" or "late": a response that shows them is stale from then."""
+    now = timezone.now()
+    # Rounded up: the Expires header counts whole seconds, and a render a fraction of a second
+    # early would still show the promise as kept.
+    return [
+        math.ceil(at.timestamp())
+        for notice in notices
+        if notice.is_open
+        for at in (notice.expected_recovery_at, notice.next_update_by)
+        if at is not None and at > now
+    ]
+
+
+def expires(response: HttpResponse, notices: list[IncidentNotice], *also: float) -> None:
+    """Mark `response` (cached, see readpath/cache.py) fresh until the first of the notices'
+    promises or `also` comes; with neither, until the next write."""
+    moments = [*promises_ahead(notices), *also]
+    if moments:
+        response["Expires"] = http_date(min(moments))
+
+
 def page_context(page: Page, components: list[Component] | None = None) -> dict:
     if components is None:
         components = list(Component.objects.select_related("group"))
@@ -93,13 +131,15 @@ def status_page(request: HttpRequest) -> HttpResponse:
     zone = page.zone
     components = list(Component.objects.select_related("group"))
     unresolved = list(Incident.objects.unresolved_incidents().with_details())
+    functions, notices = open_notices()
 
     today = timezone.localdate(timezone=zone)
     first_day = today - timedelta(days=PAST_DAYS - 1)
     since = datetime.combine(first_day, datetime.min.time(), tzinfo=zone)
+    # Open incidents are told above, under current incidents and maintenance, not again here.
     recent = (
         Incident.objects.exclude(kind=IncidentKind.ANNOUNCEMENT)
-        .exclude(status=IncidentStatus.SCHEDULED)
+        .filter(status__in=CLOSED_STATUSES)
         .filter(created_at__gte=since)
         .with_details()
     )
@@ -118,6 +158,12 @@ def status_page(request: HttpRequest) -> HttpResponse:
         {
             **page_context(page, components),
             "indicator": current_indicator(components, unresolved),
+            "functions": functions,
+            "banner_line": banner_line(functions),
+            "notices": {notice.id: notice for notice in notices},
+            # "Everything works, but you still can't …" only while that is true.
+            "all_operational": all(c.status == ComponentStatus.OPERATIONAL for c in components)
+            and all(f.works for f in functions),
             "rows": page_rows(components),
             "unresolved": unresolved,
             "active_maintenance": list(Incident.objects.active_maintenance().with_details()),
@@ -129,7 +175,8 @@ def status_page(request: HttpRequest) -> HttpResponse:
         },
     )
     response["Last-Modified"] = http_date(page.updated_at.timestamp())
-    response["Expires"] = http_date(next_midnight(zone))  # "past 7 days" moves at midnight
+    # "Past 7 days" moves at midnight; a promise that passes turns into "being reassessed".
+    expires(response, notices, next_midnight(zone))
     return response
 
 
@@ -138,10 +185,22 @@ def status_page(request: HttpRequest) -> HttpResponse:
 def incident_page(request: HttpRequest, incident_id: str) -> HttpResponse:
     page = Page.get()
     incident = get_object_or_404(Incident.objects.with_details(), pk=incident_id)
+    functions = function_lines(incidents=Incident.objects.open())
+    notice = incident_notice(incident, functions=functions)
     response = TemplateResponse(
-        request, "public/incident_page.html", {**page_context(page), "incident": incident}
+        request,
+        "public/incident_page.html",
+        {
+            **page_context(page),
+            "incident": incident,
+            "notice": notice,
+            # The functions this incident touches, while it is open: "借款暂不可用。"
+            "banner_line": banner_line(notice.functions) if notice.is_open else "",
+            "notices": {notice.id: notice},
+        },
     )
     response["Last-Modified"] = http_date(incident.updated_at.timestamp())
+    expires(response, [notice], next_new_year(page.zone))
     return response
 
 

@@ -1,7 +1,8 @@
 """What the lender embeds in its own site and app: the widget (a script and its JSON) and badges.
 
-The widget shows a small banner only while something is wrong: what is affected, the channel to
-use meanwhile, when it should be back, and a link to the page, in the visitor's language. Its
+The widget shows a small banner only while something is wrong: which functions work, the open
+notice (what, why, what we guarantee, the channels to use meanwhile, when it should be back,
+when the next update comes) and a link to the page, in the visitor's language. Its
 JSON is readable cross-origin without cookies and, like the script and the badges, is rendered
 once per page version and served from the response cache.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import tzinfo
 from pathlib import Path
 
 from django.conf import settings
@@ -22,49 +24,54 @@ from django.template.response import TemplateResponse
 from django.urls import path, re_path
 from django.utils import translation
 from django.utils.http import http_date
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from statuspage.public.views import expires
 from statuspage.readpath.cache import cached
 from statuspage.status.models import (
     Component,
     ComponentStatus,
     Incident,
+    IncidentKind,
     Page,
     StatusEmbedConfig,
 )
+from statuspage.status.notice import IncidentNotice, banner_line, open_notices
 from statuspage.status.rollup import current_indicator
 
 WIDGET_SCRIPT = "js/widget.js"
 LANGUAGE_PATTERN = "|".join(re.escape(code) for code, _name in settings.LANGUAGES)
 
 
-def _incident(incident: Incident) -> dict:
+def _incident(incident: Incident, notice: IncidentNotice, zone: tzinfo) -> dict:
+    """An open incident or maintenance as the banner tells it: the structured notice (its
+    summary, cause, reassurances, channels, expected recovery, next update; see
+    statuspage/status/notice.py) with the components it affects."""
     return {
         "id": incident.pk,
-        "name": incident.name,
-        "kind": incident.kind,
-        "status": incident.status,
+        "name": notice.title,
         "impact": incident.impact,
-        "components": [c.name for c in incident.components.all()],
-        "alternative_channel": incident.alternative_channel or None,
-        "expected_recovery_at": incident.expected_recovery_at.isoformat()
-        if incident.expected_recovery_at
-        else None,
-        "url": incident.shortlink,
+        "components": [str(c.name) for c in incident.components.all()],
+        **notice.as_json(zone),
     }
 
 
-def widget_payload() -> dict:
-    """Everything the banner says, in the active language; `ok` means "show nothing"."""
+def widget_payload() -> tuple[dict, list[IncidentNotice]]:
+    """Everything the banner says, in the active language; `ok` means "show nothing". With it,
+    the notices it tells (their promises decide until when it holds)."""
     page = Page.get()
+    zone = page.zone
     components = list(Component.objects.select_related("group"))
+    functions, notices = open_notices()
+    shown = {n.id: n for n in notices if n.kind != IncidentKind.ANNOUNCEMENT}
     unresolved = list(Incident.objects.unresolved_incidents().with_details())
     maintenance = list(Incident.objects.active_maintenance().with_details())
+    incidents = [i for i in [*unresolved, *maintenance] if i.pk in shown]
     indicator = current_indicator(components, unresolved)
     embed = StatusEmbedConfig.get()
-    return {
+    payload = {
         "page": {"id": page.pk, "name": str(page.name), "url": page.url},
         "embed": {  # set by the operator through /v1/pages/{id}/status_embed_config
             "position": embed.position,
@@ -81,18 +88,25 @@ def widget_payload() -> dict:
             "indicator": indicator.indicator,
             "description": indicator.translated_description,
         },
-        "ok": indicator.indicator == "none" and not unresolved and not maintenance,
+        "ok": indicator.indicator == "none" and not incidents and all(f.works for f in functions),
         "language": get_language(),
-        "affected": [c.name for c in components if c.status != ComponentStatus.OPERATIONAL],
-        "incidents": [_incident(i) for i in [*unresolved, *maintenance]],
+        "banner": banner_line(functions),
+        "functions": [{"id": f.id, "name": f.name, "state": f.state} for f in functions],
+        "affected": [str(c.name) for c in components if c.status != ComponentStatus.OPERATIONAL],
+        "incidents": [_incident(i, shown[i.pk], zone) for i in incidents],
         "text": {
             "affects": _("Affects:"),
+            "and": pgettext("between names in a list", ", "),
             "meanwhile": _("Meanwhile, use"),
             "expected": _("Expected back"),
+            "reassessing": _("The expected time has passed; we are reassessing it."),
+            "next_update": _("Next update by"),
+            "overdue": _("(overdue)"),
             "details": _("Current status"),
             "close": _("Close"),
         },
     }
+    return payload, list(shown.values())
 
 
 @require_safe
@@ -100,9 +114,11 @@ def widget_payload() -> dict:
 def widget_json(request: HttpRequest, language: str | None = None) -> HttpResponse:
     """The widget's data in the visitor's language (Accept-Language), or in `language`."""
     with translation.override(language or get_language()):
-        response = JsonResponse(widget_payload(), json_dumps_params={"ensure_ascii": False})
+        payload, notices = widget_payload()
+        response = JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
     # Stored with the cached response: the WSGI fast path answers without the CORS middleware.
     response["Access-Control-Allow-Origin"] = "*"
+    expires(response, notices)  # a promise that passes turns into "being reassessed"
     return response
 
 

@@ -171,11 +171,27 @@ def _locked(directory: Path) -> Iterator[None]:
         yield
 
 
+def _manifest(directory: Path) -> dict:
+    try:
+        manifest = json.loads((directory / VERSION_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
 def published_version(directory: Path) -> int:
     try:
-        return int(json.loads((directory / VERSION_FILE).read_text())["version"])
-    except (OSError, ValueError, KeyError):
+        return int(_manifest(directory)["version"])
+    except (KeyError, TypeError, ValueError):
         return 0
+
+
+def published_until(directory: Path) -> float | None:
+    """When the published files stop telling the truth without any write: the first Expires
+    among them (midnight moves "the past 7 days"; a promised recovery or next update passes
+    and turns into "being reassessed" or "late"). None: not before the next write."""
+    value = _manifest(directory).get("fresh_until")
+    return float(value) if isinstance(value, int | float) else None
 
 
 def write(directory: Path, rendered: dict[str, CachedResponse], version: int) -> list[str]:
@@ -201,10 +217,13 @@ def write(directory: Path, rendered: dict[str, CachedResponse], version: int) ->
             for stale in incidents.iterdir():
                 if stale.name.removesuffix(".gz").removesuffix(".br") not in keep:
                     stale.unlink(missing_ok=True)
-        _write_atomically(
-            directory / VERSION_FILE,
-            json.dumps({"version": version, "files": sorted(rendered)}).encode(),
-        )
+        expiries = [item.fresh_until for item in rendered.values() if item.fresh_until]
+        manifest = {
+            "version": version,
+            "files": sorted(rendered),
+            "fresh_until": min(expiries) if expiries else None,
+        }
+        _write_atomically(directory / VERSION_FILE, json.dumps(manifest).encode())
     return sorted(rendered)
 
 

@@ -4,6 +4,7 @@ running and one more queued behind it."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from celery import shared_task
@@ -38,9 +39,13 @@ def render_pages() -> int | None:
 
 @shared_task
 def keep_published() -> int | None:
-    """Beat's repair: republish when PUBLISH_DIR lags behind (a lost message, a restart)."""
+    """Beat's repair: republish when PUBLISH_DIR lags behind (a lost message, a restart), or
+    when what it holds has expired with no write (see publish.published_until)."""
     if not settings.PUBLISH_DIR:
         return None
-    if publish.published_version(Path(settings.PUBLISH_DIR)) >= pageversion.reconcile():
+    directory = Path(settings.PUBLISH_DIR)
+    until = publish.published_until(directory)
+    expired = until is not None and until <= time.time()
+    if not expired and publish.published_version(directory) >= pageversion.reconcile():
         return None
     return render_pages()

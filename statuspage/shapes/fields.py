@@ -13,12 +13,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 from statuspage.lib.timestamps import statuspage_time
+from statuspage.status.translation import language_codes, text_in
 
 EARLIEST_YEAR = 1970
 LATEST_YEAR = 2999
@@ -81,6 +84,24 @@ class PageId(serializers.Field):
         return self.context["page"].id
 
 
+class TranslationsOf(serializers.Field):
+    """The object's texts in each language beside the default one, which the shape's own keys
+    carry: `{"en": {"name": "…", "cause_note": null}}`. A missing text is null (readers then
+    fall back to the default language's). Only /v1 sends it: every other surface speaks one
+    language."""
+
+    def __init__(self, *fields: str) -> None:
+        self.fields = fields
+        super().__init__(read_only=True, source="*")
+
+    def to_representation(self, value: models.Model) -> dict[str, dict[str, str | None]]:
+        return {
+            code: {field: text_in(value, field, code) or None for field in self.fields}
+            for code in language_codes()
+            if code != settings.LANGUAGE_CODE
+        }
+
+
 NULL_TEXT = {"type": "string", "nullable": True}
 BOOLEAN = {"type": "boolean"}
 
@@ -97,3 +118,22 @@ class PageIdSchema(OpenApiSerializerFieldExtension):
 
     def map_serializer_field(self, auto_schema, direction) -> dict[str, Any]:
         return {"type": "string"}
+
+
+class TranslationsOfSchema(OpenApiSerializerFieldExtension):
+    target_class = TranslationsOf
+
+    def map_serializer_field(self, auto_schema, direction) -> dict[str, Any]:
+        texts = {
+            "type": "object",
+            "properties": {field: NULL_TEXT for field in self.target.fields},
+            "required": list(self.target.fields),
+        }
+        others = [code for code in language_codes() if code != settings.LANGUAGE_CODE]
+        return {
+            "type": "object",
+            "description": "Texts in the languages beside the default one (null: not "
+            "translated, readers get the default language's).",
+            "properties": {code: texts for code in others},
+            "required": others,
+        }

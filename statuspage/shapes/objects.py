@@ -16,19 +16,33 @@ from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils import translation
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from statuspage.lib.timestamps import statuspage_time
-from statuspage.shapes.fields import BOOLEAN, NULL_TEXT, Constant, OptionalText, PageId, Timestamp
+from statuspage.shapes.fields import (
+    BOOLEAN,
+    NULL_TEXT,
+    Constant,
+    OptionalText,
+    PageId,
+    Timestamp,
+    TranslationsOf,
+)
 from statuspage.status.models import (
+    AlternativeChannel,
     Component,
     ComponentGroup,
     ComponentStatus,
+    Function,
+    FunctionState,
     Impact,
     Incident,
     IncidentStatus,
+    IncidentTemplate,
     Page,
+    Reassurance,
     StatusChange,
 )
 from statuspage.status.rollup import Indicator, worst_status
@@ -120,9 +134,26 @@ class FullComponentSerializer(ComponentSerializer):
     automation_email = Constant(None, NULL_TEXT)
 
 
+class AffectedName(serializers.CharField):
+    """The component's name as the update recorded it, in the default language; in another
+    language (a webhook or email in the subscriber's), the component's name in that one."""
+
+    def __init__(self) -> None:
+        super().__init__(read_only=True, source="*")
+
+    def to_representation(self, affected: dict) -> str:  # type: ignore[override]
+        if translation.get_language() != settings.LANGUAGE_CODE:
+            component = (
+                Component.objects.select_related("group").filter(pk=affected.get("code")).first()
+            )
+            if component is not None:
+                return component.display_name
+        return affected["name"]
+
+
 class AffectedComponentSerializer(serializers.Serializer):
     code = serializers.CharField(read_only=True)
-    name = serializers.CharField(read_only=True)
+    name = AffectedName()
     old_status = serializers.ChoiceField(choices=ComponentStatus.choices, read_only=True)
     new_status = serializers.ChoiceField(choices=ComponentStatus.choices, read_only=True)
 
@@ -192,16 +223,38 @@ class FullIncidentSerializer(MaintenanceSerializer):
     )
     postmortem_notified_twitter = Constant(False, BOOLEAN)
     postmortem_published_at = Timestamp(read_only=True, allow_null=True)
-    # Ours, beyond Statuspage: what visitors most need while something is down.
+    # Ours, beyond Statuspage: what visitors most need while something is down (the rest of
+    # the structured notice rides beside the incident in a webhook: notify/payloads.py).
     cause = OptionalText(read_only=True)
-    alternative_channel = OptionalText(read_only=True)
     expected_recovery_at = Timestamp(read_only=True, allow_null=True)
     incident_updates = FullIncidentUpdateSerializer(many=True, read_only=True, source="updates.all")
     components = FullComponentSerializer(many=True, read_only=True, source="components.all")
 
 
+class ManagedIncidentUpdateSerializer(FullIncidentUpdateSerializer):
+    """An update as /v1 sends it: the full shape, its promise of the next update and its
+    body in the other languages."""
+
+    next_update_by = Timestamp(read_only=True, allow_null=True)
+    translations = TranslationsOf("body")
+
+
+@extend_schema_field(
+    {"type": "array", "items": {"type": "string", "enum": list(Reassurance.values)}}
+)
+class ReassuranceCodes(serializers.ListField):
+    def __init__(self) -> None:
+        super().__init__(child=serializers.CharField(), read_only=True)
+
+
+def _channel_ids(instance: Incident | IncidentTemplate) -> list[int]:
+    return [c.pk for c in instance.channels.all()]
+
+
 class ManagedIncidentSerializer(FullIncidentSerializer):
-    """An incident as /v1 sends it: the full shape and what only its operators should see."""
+    """An incident as /v1 sends it: the full shape, what only its operators should see, the
+    structured notice's fields as written (codes and ids, not rendered), and `translations`.
+    """
 
     # Statuspage's separate switches for what our automatic transitions always do.
     auto_transition_to_maintenance_state = serializers.BooleanField(
@@ -213,10 +266,23 @@ class ManagedIncidentSerializer(FullIncidentSerializer):
     metadata = serializers.DictField(read_only=True)
     kind = serializers.CharField(read_only=True)
     component_ids = serializers.SerializerMethodField()
+    cause_note = OptionalText(read_only=True)
+    reassurances = ReassuranceCodes()
+    function_states = serializers.DictField(child=serializers.CharField(), read_only=True)
+    channel_ids = serializers.SerializerMethodField()
+    next_update_by = Timestamp(read_only=True, allow_null=True)
+    translations = TranslationsOf("name", "cause_note")
+    incident_updates = ManagedIncidentUpdateSerializer(
+        many=True, read_only=True, source="updates.all"
+    )
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_component_ids(self, incident: Incident) -> list[str]:
         return [c.id for c in incident.components.all()]
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_channel_ids(self, incident: Incident) -> list[int]:
+        return _channel_ids(incident)
 
 
 class PageSerializer(serializers.Serializer):
@@ -321,10 +387,20 @@ class IncidentTemplateSerializer(serializers.Serializer):
     components = FullComponentSerializer(many=True, read_only=True, source="components.all")
     created_at = Timestamp(read_only=True)
     updated_at = Timestamp(read_only=True)
+    # Ours: what an incident opened from the template starts with.
+    cause = OptionalText(read_only=True)
+    cause_note = OptionalText(read_only=True)
+    reassurances = ReassuranceCodes()
+    channel_ids = serializers.SerializerMethodField()
+    translations = TranslationsOf("title", "body", "cause_note")
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_component_ids(self, template) -> list[str]:
         return [c.id for c in template.components.all()]
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_channel_ids(self, template: IncidentTemplate) -> list[int]:
+        return _channel_ids(template)
 
 
 class ManagedPageSerializer(serializers.Serializer):
@@ -382,3 +458,49 @@ class ManagedPageSerializer(serializers.Serializer):
 
     def get_notifications_from_email(self, page: Page) -> str:
         return settings.DEFAULT_FROM_EMAIL
+
+
+class FunctionSerializer(serializers.Serializer):
+    """A function (borrow, repay, …) as /v1 sends it: its name, the components it depends on,
+    and its state now (`states` in the context: {function id: state}, see
+    status.notice.function_lines)."""
+
+    id = serializers.CharField(read_only=True)
+    page_id = PageId()
+    name = serializers.CharField(read_only=True)
+    translations = TranslationsOf("name")
+    component_ids = serializers.SerializerMethodField()
+    state = serializers.SerializerMethodField()
+    position = serializers.IntegerField(read_only=True)
+    created_at = Timestamp(read_only=True)
+    updated_at = Timestamp(read_only=True)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_component_ids(self, function: Function) -> list[str]:
+        return [c.id for c in function.components.all()]
+
+    @extend_schema_field({"type": "string", "enum": list(FunctionState.values), "nullable": True})
+    def get_state(self, function: Function) -> str | None:
+        return self.context.get("states", {}).get(function.pk)
+
+
+class ChannelSerializer(serializers.Serializer):
+    """An alternative channel as /v1 sends it: a link, a phone number (E.164, and as people
+    dial it in the page's country), or both."""
+
+    id = serializers.IntegerField(read_only=True)
+    page_id = PageId()
+    # A declared field (the serializer's metaclass takes it), not Serializer.label.
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]
+    translations = TranslationsOf("label")
+    url = OptionalText(read_only=True)
+    phone = serializers.SerializerMethodField()
+    phone_display = OptionalText(read_only=True)
+    tel = OptionalText(read_only=True, source="tel_url")
+    position = serializers.IntegerField(read_only=True)
+    created_at = Timestamp(read_only=True)
+    updated_at = Timestamp(read_only=True)
+
+    @extend_schema_field(NULL_TEXT)
+    def get_phone(self, channel: AlternativeChannel) -> str | None:
+        return channel.phone.as_e164 if channel.phone else None

@@ -10,18 +10,33 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet, URLField
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin
+from modeltranslation.utils import build_localized_fieldname
 
 from statuspage.lib.admin import ReadOnlyLog
-from statuspage.status import services
-from statuspage.status.forms import IncidentForm, RecurringMaintenanceForm, component_field_name
+from statuspage.lib.zones import zone_label
+from statuspage.status import overdue, services
+from statuspage.status.forms import (
+    AlternativeChannelForm,
+    FunctionForm,
+    IncidentForm,
+    IncidentTemplateForm,
+    IncidentUpdateForm,
+    RecurringMaintenanceForm,
+    component_field_name,
+    function_field_name,
+    per_language,
+)
 from statuspage.status.models import (
+    AlternativeChannel,
     Component,
     ComponentGroup,
     ComponentStatus,
+    Function,
     Incident,
     IncidentQuerySet,
     IncidentStatus,
@@ -33,6 +48,7 @@ from statuspage.status.models import (
     StatusChange,
     StatusChangeCause,
 )
+from statuspage.status.translation import language_codes, text_in
 
 admin.site.site_header = _("Status page operations")
 admin.site.site_title = _("Status page operations")
@@ -106,7 +122,7 @@ class ComponentAdmin(TranslationAdmin):
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
-                (c.at.strftime("%Y-%m-%d %H:%M UTC"), c.get_old_status_display(),
+                (timezone.localtime(c.at).strftime("%Y-%m-%d %H:%M"), c.get_old_status_display(),
                  c.get_new_status_display(), c.get_cause_display())
                 for c in changes
             ),
@@ -118,7 +134,8 @@ class ComponentAdmin(TranslationAdmin):
         return format_html(
             '<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>'
             '<tbody>{}</tbody></table><p><a href="{}">{}</a></p>',
-            _("When"), _("From"), _("To"), _("Cause"), rows, link, _("All changes"),
+            _("When (%(zone)s)") % {"zone": zone_label(timezone.get_current_timezone())},
+            _("From"), _("To"), _("Cause"), rows, link, _("All changes"),
         )  # fmt: skip
 
     def save_model(self, request, obj, form, change) -> None:
@@ -143,14 +160,23 @@ class StatusChangeAdmin(ReadOnlyLog, admin.ModelAdmin):
 
 
 class IncidentUpdateInline(admin.StackedInline):
-    """Posted updates, newest first. Text and time can be corrected; new ones come from the
-    "Post an update" fields above, so that status and components change with them."""
+    """Posted updates, newest first. Text (per language) and time can be corrected; new ones
+    come from the "Post an update" fields above, so that status and components change with
+    them."""
 
     model = IncidentUpdate
+    form = IncidentUpdateForm
     extra = 0
     can_delete = False
-    fields = ["status", "display_at", "body", "deliver_notifications", "changes"]
-    readonly_fields = ["status", "deliver_notifications", "changes"]
+    fields = [
+        "status",
+        per_language("body"),
+        "display_at",
+        "next_update_by",
+        "deliver_notifications",
+        "changes",
+    ]
+    readonly_fields = ["status", "next_update_by", "deliver_notifications", "changes"]
     ordering = ["-display_at", "-created_at"]
 
     @admin.display(description=_("component changes"))
@@ -169,36 +195,105 @@ class IncidentUpdateInline(admin.StackedInline):
         return False
 
 
+class MissedPromiseFilter(admin.SimpleListFilter):
+    """Open incidents whose expected recovery or promised next update has passed."""
+
+    title = _("promises")
+    parameter_name = "missed"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("any", _("Any promise missed")),
+            ("recovery", _("Recovery time passed")),
+            ("next_update", _("Next update overdue")),
+        ]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "any":
+            return queryset.filter(overdue.missed(now))
+        if self.value() == "recovery":
+            return queryset.filter(overdue.missed_recovery(now))
+        if self.value() == "next_update":
+            return queryset.filter(overdue.missed_next_update(now))
+        return queryset
+
+
 @admin.register(Incident)
 class IncidentAdmin(admin.ModelAdmin):
     form = IncidentForm
-    list_display = ["name", "kind", "status", "impact", "created_at", "resolved_at"]
-    list_filter = ["kind", "status", "impact", "cause"]
-    search_fields = ["name", "updates__body"]
+    list_display = ["name", "kind", "status", "missed_promises", "impact", "created_at",
+                    "resolved_at"]  # fmt: skip
+    list_filter = [MissedPromiseFilter, "kind", "status", "impact", "cause"]
+    search_fields = [*per_language("name"), *(f"updates__{f}" for f in per_language("body"))]
     date_hierarchy = "created_at"
     inlines = [IncidentUpdateInline]
     actions = ["resolve_selected"]
     change_form_template = "admin/status/incident/change_form.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Incident]:
-        return super().get_queryset(request).distinct()
+        return overdue.with_promises(super().get_queryset(request)).distinct()
+
+    @admin.display(description=_("missed promises"))
+    def missed_promises(self, incident: Incident) -> str:
+        """What the operators were (or are about to be) alerted of: a passed expected recovery,
+        a passed "next update by"."""
+        flags = overdue.missed_promises(incident)
+        if not flags:
+            return ""
+        return format_html_join(
+            " ", '<span class="missed-promise">{}</span>', ((flag,) for flag in flags)
+        )
 
     def _components(self) -> list[Component]:
         return list(
             Component.objects.select_related("group").order_by("group__position", "position")
         )
 
+    def _functions(self) -> list[Function]:
+        return list(Function.objects.all())
+
     def get_form(self, request, obj=None, change=False, **kwargs):
-        kwargs["form"] = IncidentForm.with_component_fields(self._components())
+        kwargs["form"] = IncidentForm.with_component_fields(self._components(), self._functions())
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fieldsets(self, request: HttpRequest, obj: Incident | None = None):
-        update_fields = ["update_status", "message", "notify"] + (["reopen"] if obj else [])
+        update_fields = [
+            "update_status",
+            per_language("message"),
+            "next_update_by",
+            "notify",
+            *(["reopen"] if obj else []),
+        ]
+        functions = [function_field_name(f) for f in self._functions()]
         return [
-            (None, {"fields": ["kind", "name", "cause", "impact_override"]}),
+            (None, {"fields": ["kind", per_language("name"), "cause", "impact_override"]}),
             (
                 _("What visitors should do meanwhile"),
-                {"fields": ["alternative_channel", "expected_recovery_at"]},
+                {
+                    "fields": [
+                        per_language("cause_note"),
+                        "channels",
+                        "reassurances",
+                        "expected_recovery_at",
+                    ]
+                },
+            ),
+            *(
+                [
+                    (
+                        _("Functions"),
+                        {
+                            "fields": functions,
+                            "description": _(
+                                "What borrowers can do. Leave a function derived from its "
+                                "components, or say how it is doing during this incident."
+                            ),
+                        },
+                    )
+                ]
+                if functions
+                else []
             ),
             (
                 _("Maintenance window"),
@@ -237,13 +332,18 @@ class IncidentAdmin(admin.ModelAdmin):
             if template is not None:
                 initial.update(
                     kind=template.kind,
-                    name=template.title,
-                    message=template.body,
                     update_status=template.update_status,
                     cause=template.cause,
-                    alternative_channel=template.alternative_channel,
+                    channels=list(template.channels.all()),
+                    reassurances=template.reassurances,
                     notify=template.should_send_notifications,
                 )
+                for own, theirs in (("name", "title"), ("message", "body"),
+                                    ("cause_note", "cause_note")):  # fmt: skip
+                    for code in language_codes():
+                        initial[build_localized_fieldname(own, code)] = text_in(
+                            template, theirs, code
+                        )
                 for component in template.components.all():
                     initial[component_field_name(component)] = (
                         template.component_status or component.status
@@ -264,8 +364,10 @@ class IncidentAdmin(admin.ModelAdmin):
         else:
             services.open_incident(
                 obj,
-                body=data["message"],
+                body=form.message(),
                 component_statuses=form.component_statuses(),
+                channels=data["channels"],
+                next_update_by=data.get("next_update_by"),
                 notify=data["notify"],
                 author=request.user,
             )
@@ -274,7 +376,11 @@ class IncidentAdmin(admin.ModelAdmin):
         """Corrections to posted updates go through the service (the formset only collects)."""
         for formset in formsets:
             for update in formset.save(commit=False):
-                services.edit_update(update, body=update.body, display_at=update.display_at)
+                services.edit_update(
+                    update,
+                    body={code: text_in(update, "body", code) for code in language_codes()},
+                    display_at=update.display_at,
+                )
 
     def delete_model(self, request, obj: Incident) -> None:
         services.delete_incident(obj)
@@ -298,27 +404,32 @@ class IncidentAdmin(admin.ModelAdmin):
 
 @admin.register(IncidentTemplate)
 class IncidentTemplateAdmin(admin.ModelAdmin):
+    form = IncidentTemplateForm
     list_display = ["name", "kind", "title", "update_status", "use_link"]
     list_filter = ["kind"]
     filter_horizontal = ["components"]
     fields = [
         "name",
         "kind",
-        "title",
-        "body",
+        per_language("title"),
+        per_language("body"),
         "update_status",
         "cause",
-        "alternative_channel",
+        per_language("cause_note"),
+        "channels",
+        "reassurances",
         "components",
         "component_status",
         "should_send_notifications",
     ]
 
     def save_model(self, request, obj: IncidentTemplate, form, change: bool) -> None:
-        services.save_template(obj, form.cleaned_data["components"])
+        services.save_template(
+            obj, form.cleaned_data["components"], channels=form.cleaned_data["channels"]
+        )
 
     def save_related(self, request, form, formsets, change) -> None:
-        pass  # save_template set the components
+        pass  # save_model set the components and channels
 
     def delete_model(self, request, obj: IncidentTemplate) -> None:
         services.delete_template(obj)
@@ -341,10 +452,13 @@ class RecurringMaintenanceAdmin(admin.ModelAdmin):
     form = RecurringMaintenanceForm
     list_display = ["name", "frequency", "start_time", "duration_minutes", "time_zone", "active"]
     list_filter = ["active", "frequency"]
-    search_fields = ["name"]
+    search_fields = per_language("name")
     readonly_fields = ["windows_ahead"]
     fieldsets = [
-        (None, {"fields": ["name", "body", "alternative_channel", "components"]}),
+        (
+            None,
+            {"fields": [per_language("name"), per_language("body"), "channels", "components"]},
+        ),
         (
             _("When"),
             {
@@ -388,16 +502,20 @@ class RecurringMaintenanceAdmin(admin.ModelAdmin):
             '<p><a href="{}">{}</a></p>',
             (
                 (reverse("admin:status_incident_change", args=[o.pk]),
-                 o.scheduled_for.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z"))
+                 o.scheduled_for.astimezone(zone).strftime("%Y-%m-%d %H:%M ")
+                 + zone_label(zone, o.scheduled_for))
                 for o in upcoming
+                if o.scheduled_for is not None
             ),
         ) or "—"  # fmt: skip
 
     def save_model(self, request, obj, form, change) -> None:
-        services.save_recurring_maintenance(obj, form.cleaned_data["components"])
+        services.save_recurring_maintenance(
+            obj, form.cleaned_data["components"], channels=form.cleaned_data["channels"]
+        )
 
     def save_related(self, request, form, formsets, change) -> None:
-        """The service already saved the components with the schedule."""
+        """save_model already saved the components and channels with the schedule."""
 
     def delete_model(self, request, obj) -> None:
         services.delete_recurring_maintenance(obj)
@@ -424,3 +542,54 @@ class SelfHelpTopicAdmin(TranslationAdmin):
     def delete_queryset(self, request, queryset) -> None:
         for topic in queryset:
             services.delete_self_help_topic(topic)
+
+
+@admin.register(Function)
+class FunctionAdmin(admin.ModelAdmin):
+    """What a borrower can do (borrow, repay, raise the limit) and the components it needs."""
+
+    form = FunctionForm
+    list_display = ["name", "depends_on", "position"]
+    list_editable = ["position"]
+    fields = [per_language("name"), "components", "position"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Function]:
+        return super().get_queryset(request).prefetch_related("components__group")
+
+    @admin.display(description=_("depends on"))
+    def depends_on(self, function: Function) -> str:
+        return ", ".join(c.display_name for c in function.components.all()) or "—"
+
+    def save_model(self, request, obj: Function, form, change: bool) -> None:
+        services.save_function(obj, form.cleaned_data["components"])
+
+    def save_related(self, request, form, formsets, change) -> None:
+        """save_function already set the components."""
+
+    def delete_model(self, request, obj: Function) -> None:
+        services.delete_function(obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for function in queryset:
+            services.delete_function(function)
+
+
+@admin.register(AlternativeChannel)
+class AlternativeChannelAdmin(admin.ModelAdmin):
+    """Where borrowers can go while the usual way is down: a link or a number to call."""
+
+    form = AlternativeChannelForm
+    list_display = ["label", "url", "phone", "position"]
+    list_editable = ["position"]
+    fields = [per_language("label"), "url", "phone", "position"]
+    formfield_overrides = {URLField: {"assume_scheme": "https"}}  # Django 6's default
+
+    def save_model(self, request, obj: AlternativeChannel, form, change: bool) -> None:
+        services.save_channel(obj)
+
+    def delete_model(self, request, obj: AlternativeChannel) -> None:
+        services.delete_channel(obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for channel in queryset:
+            services.delete_channel(channel)

@@ -11,11 +11,12 @@ import re
 import secrets
 import string
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice, pairwise
 from typing import TYPE_CHECKING, Literal
 
+import phonenumbers
 from dateutil import rrule
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -24,7 +25,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from modeltranslation.manager import MultilingualManager
+from modeltranslation.manager import MultilingualManager, MultilingualQuerySet
+from phonenumber_field.modelfields import PhoneNumberField
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -118,6 +120,64 @@ def validate_single_line(value: str) -> None:
     header (Django refuses to send such a message at all): they are one line."""
     if LINE_BREAKS.search(value):
         raise ValidationError(_("Write this on one line, without line breaks."), code="multiline")
+
+
+class Reassurance(models.TextChoices):
+    """What a borrower may fear during an outage and we can promise, from a fixed list so each
+    is translated once and said the same way on every surface."""
+
+    FUNDS_SAFE = "funds_safe", _("Your funds and data are safe.")
+    NO_LATE_FEE = (
+        "no_late_fee",
+        _("Repayments affected by this incident incur no late fee and no credit-record impact."),
+    )
+    APPLICATIONS_KEPT = "applications_kept", _("Applications in progress are kept.")
+
+
+def validate_reassurances(value: object) -> None:
+    if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
+        raise ValidationError(_("Give the reassurances as a list of codes."), code="invalid")
+    unknown = [code for code in value if code not in Reassurance.values]
+    if unknown:
+        raise ValidationError(
+            _("Unknown reassurance: %(codes)s (known: %(known)s).")
+            % {"codes": ", ".join(unknown), "known": ", ".join(Reassurance.values)},
+            code="unknown",
+        )
+
+
+class FunctionState(models.TextChoices):
+    """What a borrower can expect of a function, from best to worst."""
+
+    WORKS = "works", _("works")
+    PAUSED = "paused", _("paused for maintenance")
+    SLOW = "slow", _("slow")
+    UNAVAILABLE = "unavailable", _("unavailable")
+
+
+COMPONENT_TO_FUNCTION_STATE: dict[str, str] = {
+    ComponentStatus.OPERATIONAL: FunctionState.WORKS,
+    ComponentStatus.UNDER_MAINTENANCE: FunctionState.PAUSED,
+    ComponentStatus.DEGRADED_PERFORMANCE: FunctionState.SLOW,
+    ComponentStatus.PARTIAL_OUTAGE: FunctionState.UNAVAILABLE,
+    ComponentStatus.MAJOR_OUTAGE: FunctionState.UNAVAILABLE,
+}
+FUNCTION_STATE_ORDER = (
+    FunctionState.WORKS,
+    FunctionState.PAUSED,
+    FunctionState.SLOW,
+    FunctionState.UNAVAILABLE,
+)
+
+
+def function_state_of(statuses: Iterable[str]) -> str:
+    """A function's state from its components' statuses: the worst of them."""
+    worst: str = FunctionState.WORKS
+    for status in statuses:
+        state = COMPONENT_TO_FUNCTION_STATE.get(status, FunctionState.WORKS)
+        if FUNCTION_STATE_ORDER.index(state) > FUNCTION_STATE_ORDER.index(worst):
+            worst = state
+    return worst
 
 
 class Page(models.Model):
@@ -240,6 +300,86 @@ class Component(models.Model):
         return not self.only_show_if_degraded or self.status != ComponentStatus.OPERATIONAL
 
 
+class Function(models.Model):
+    """Something a borrower can do — borrow, repay, raise the limit — defined by the components
+    it depends on. Its state is the worst of theirs unless an open incident sets it."""
+
+    id = models.CharField(primary_key=True, max_length=12, default=new_public_id, editable=False)
+    name = models.CharField(
+        _("name"),
+        max_length=64,
+        validators=[validate_single_line],
+        help_text=_("As borrowers call it, e.g. “Borrowing”."),
+    )
+    components = models.ManyToManyField(
+        Component, verbose_name=_("depends on"), related_name="functions", blank=True
+    )
+    position = models.PositiveIntegerField(_("position"), default=0, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MultilingualManager()  # as on Page: the manager modeltranslation installs
+
+    class Meta:
+        ordering = ["position", "created_at"]
+        verbose_name = _("function")
+        verbose_name_plural = _("functions")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AlternativeChannel(models.Model):
+    """A way to get things done while the usual one is down — another app, a web page, a phone
+    line — kept on the page and picked per incident. Shown as a link or a tap-to-call number."""
+
+    label = models.CharField(
+        _("label"),
+        max_length=120,
+        validators=[validate_single_line],
+        help_text=_("What it is, e.g. “WeChat mini-program” or “Customer service hotline”."),
+    )
+    url = models.URLField(_("link"), blank=True, help_text=_("https:// or weixin:// link."))
+    phone = PhoneNumberField(
+        _("phone number"),
+        blank=True,
+        help_text=_("For example 400 888 8888 or +86 10 8888 8888."),
+    )
+    position = models.PositiveIntegerField(_("position"), default=0, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MultilingualManager()  # as on Page: the manager modeltranslation installs
+
+    class Meta:
+        ordering = ["position", "created_at"]
+        verbose_name = _("alternative channel")
+        verbose_name_plural = _("alternative channels")
+
+    def __str__(self) -> str:
+        return self.label
+
+    def clean(self) -> None:
+        if not self.url and not self.phone:
+            raise ValidationError(
+                {"url": _("Give a link or a phone number (or both) for this channel.")}
+            )
+
+    @property
+    def phone_display(self) -> str:
+        """The number as people dial it in the page's country, else internationally."""
+        if not self.phone:
+            return ""
+        region = getattr(settings, "PHONENUMBER_DEFAULT_REGION", None)
+        if region and self.phone.country_code == phonenumbers.country_code_for_region(region):
+            return self.phone.as_national
+        return self.phone.as_international
+
+    @property
+    def tel_url(self) -> str:
+        return self.phone.as_rfc3966 if self.phone else ""
+
+
 class StatusChangeCause(models.TextChoices):
     INCIDENT = "incident", _("Incident update")
     MAINTENANCE = "maintenance", _("Maintenance transition")
@@ -275,7 +415,7 @@ class StatusChange(models.Model):
         super().save(*args, **kwargs)
 
 
-class IncidentQuerySet(models.QuerySet):
+class IncidentQuerySet(MultilingualQuerySet):
     def with_details(self) -> IncidentQuerySet:
         return self.prefetch_related(
             "updates",
@@ -326,12 +466,39 @@ class Incident(models.Model):
         help_text=_("Leave empty to derive the impact from the worst affected component."),
     )
     cause = models.CharField(_("cause"), max_length=16, choices=Cause.choices, blank=True)
-    alternative_channel = models.TextField(
-        _("alternative channel"),
+    cause_note = models.TextField(
+        _("cause note"),
         blank=True,
-        help_text=_("What visitors can use meanwhile, e.g. “Borrow in the mini-program instead”."),
+        help_text=_("One or two sentences on why, in the borrower's words. Markdown."),
+    )
+    channels = models.ManyToManyField(
+        AlternativeChannel,
+        verbose_name=_("alternative channels"),
+        related_name="+",
+        blank=True,
+        help_text=_("What visitors can use meanwhile; shown as links and tap-to-call numbers."),
+    )
+    reassurances = models.JSONField(
+        _("reassurances"),
+        default=list,
+        blank=True,
+        validators=[validate_reassurances],
+        help_text=_("Chosen from a fixed list, translated, shown the same way everywhere."),
+    )
+    function_states = models.JSONField(
+        _("function states"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Leave empty to derive each function's state from its components; set one to "
+            "say, for example, that borrowing is unavailable while its components look fine."
+        ),
     )
     expected_recovery_at = models.DateTimeField(_("expected recovery"), null=True, blank=True)
+    # When the operators were told that the expected recovery, or the promised next update,
+    # passed unmet: once per promise (a new time clears it).
+    recovery_overdue_alerted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    next_update_overdue_alerted_at = models.DateTimeField(null=True, blank=True, editable=False)
     components = models.ManyToManyField(
         Component, verbose_name=_("affected components"), related_name="incidents", blank=True
     )
@@ -369,7 +536,8 @@ class Incident(models.Model):
         editable=False,
     )
 
-    objects = IncidentQuerySet.as_manager()
+    # The manager modeltranslation would install, declared so mypy sees the queryset's methods.
+    objects = MultilingualManager.from_queryset(IncidentQuerySet)()
 
     class Meta:
         ordering = ["-created_at"]
@@ -431,12 +599,46 @@ class Incident(models.Model):
                 errors["expires_at"] = [_("The expiry must be in the future.")]
         if self.impact_override and self.impact_override not in Impact.values:
             errors["impact_override"] = [_("Unknown impact.")]
+        began = self.started_at or self.scheduled_for or self.created_at
+        if self.expected_recovery_at is not None and began and self.expected_recovery_at < began:
+            errors["expected_recovery_at"] = [
+                _("The expected recovery cannot be before the incident began.")
+            ]
+        try:
+            self.check_function_states(self.function_states)
+        except ValidationError as exc:
+            errors["function_states"] = exc.messages
         if errors:
             raise ValidationError(errors)
+
+    @staticmethod
+    def check_function_states(states: object) -> None:
+        """{function id: state}, naming functions that exist and states we know."""
+        if not isinstance(states, dict):
+            raise ValidationError(_("Give the function states as {function id: state}."))
+        bad_states = sorted({str(v) for v in states.values() if v not in FunctionState.values})
+        if bad_states:
+            raise ValidationError(
+                _("Unknown function state: %(states)s (known: %(known)s).")
+                % {"states": ", ".join(bad_states), "known": ", ".join(FunctionState.values)}
+            )
+        if states:
+            known = set(Function.objects.filter(pk__in=list(states)).values_list("pk", flat=True))
+            unknown = sorted(set(states) - known)
+            if unknown:
+                raise ValidationError(
+                    _("Unknown function: %(ids)s.") % {"ids": ", ".join(map(str, unknown))}
+                )
 
     @property
     def is_closed(self) -> bool:
         return self.status in CLOSED_STATUSES
+
+    @property
+    def next_update_by(self) -> datetime | None:
+        """The latest update's promise of the next one (updates are newest first)."""
+        updates = list(self.updates.all()[:1])
+        return updates[0].next_update_by if updates else None
 
     @property
     def shortlink(self) -> str:
@@ -460,6 +662,12 @@ class IncidentUpdate(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
     deliver_notifications = models.BooleanField(_("notify subscribers"), default=True)
+    next_update_by = models.DateTimeField(
+        _("next update by"),
+        null=True,
+        blank=True,
+        help_text=_("Promise visitors the next update by then; you are reminded if it passes."),
+    )
     affected_components = models.JSONField(null=True, blank=True, editable=False)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, editable=False
@@ -489,7 +697,13 @@ class IncidentTemplate(models.Model):
         _("status"), max_length=16, choices=IncidentStatus.choices, default=S.INVESTIGATING
     )
     cause = models.CharField(_("cause"), max_length=16, choices=Cause.choices, blank=True)
-    alternative_channel = models.TextField(_("alternative channel"), blank=True)
+    cause_note = models.TextField(_("cause note"), blank=True)
+    channels = models.ManyToManyField(
+        AlternativeChannel, verbose_name=_("alternative channels"), related_name="+", blank=True
+    )
+    reassurances = models.JSONField(
+        _("reassurances"), default=list, blank=True, validators=[validate_reassurances]
+    )
     components = models.ManyToManyField(Component, blank=True, related_name="+")
     component_status = models.CharField(
         _("set components to"),
@@ -551,7 +765,9 @@ class RecurringMaintenance(models.Model):
     body = models.TextField(
         _("message"), help_text=_("Markdown. Posted as the first update of every window.")
     )
-    alternative_channel = models.TextField(_("alternative channel"), blank=True)
+    channels = models.ManyToManyField(
+        AlternativeChannel, verbose_name=_("alternative channels"), related_name="+", blank=True
+    )
     components = models.ManyToManyField(
         Component, verbose_name=_("affected components"), related_name="+", blank=True
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import TypedDict, Unpack
+from typing import TypedDict, Unpack, cast
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -25,6 +25,7 @@ from statuspage.status.models import (
     CLOSED_STATUSES,
     CLOSING_STATUS_BY_KIND,
     FIRST_STATUS_BY_KIND,
+    AlternativeChannel,
     Cause,
     Component,
     ComponentGroup,
@@ -42,6 +43,9 @@ from statuspage.status.models import (
     StatusEmbedConfig,
 )
 from statuspage.status.rollup import incident_impact
+from statuspage.status.translation import Text, set_texts, texts
+from statuspage.status.translation import all_texts as texts_of
+from statuspage.status.translation import localized_kwargs as localized
 
 User = AbstractBaseUser | AnonymousUser | None
 ComponentStatuses = Mapping[Component, str]
@@ -55,9 +59,17 @@ def _author(author: User):
     return author if author is not None and author.is_authenticated else None
 
 
-def _require_body(body: str) -> None:
-    if not body or not body.strip():
+def _require_body(body: Text) -> None:
+    """An update needs a message in the default language (other languages fall back to it)."""
+    if not texts("body", body).get(settings.LANGUAGE_CODE, "").strip():
         raise ValidationError({"body": _("Write a message for this update.")})
+
+
+def _check_next_update_by(next_update_by: datetime | None, at: datetime | None = None) -> None:
+    if next_update_by is not None and next_update_by <= (at or timezone.now()):
+        raise ValidationError(
+            {"next_update_by": _("The next update must be promised for a time still ahead.")}
+        )
 
 
 def _check_statuses(component_statuses: ComponentStatuses) -> None:
@@ -141,15 +153,21 @@ def _stamp_status(incident: Incident, status: str, at: datetime) -> None:
 
 
 def check_opening(
-    incident: Incident, *, body: str, component_statuses: ComponentStatuses | None = None
+    incident: Incident,
+    *,
+    body: Text,
+    component_statuses: ComponentStatuses | None = None,
+    next_update_by: datetime | None = None,
 ) -> None:
     """The rules for a new incident (the model's own, a message, an open status, known
-    component statuses), checked without writing: `open_incident` runs them, and the admin
-    form runs them to show its errors. An incident without a status gets its kind's first."""
+    component statuses, a next update still ahead), checked without writing: `open_incident`
+    runs them, and the admin form runs them to show its errors. An incident without a status
+    gets its kind's first."""
     if not incident.status:
         incident.status = FIRST_STATUS_BY_KIND[incident.kind]
-    incident.full_clean(exclude=["components"])
+    incident.full_clean(exclude=["components", "channels"])
     _require_body(body)
+    _check_next_update_by(next_update_by)
     _check_statuses(component_statuses or {})
     if incident.status in CLOSED_STATUSES:
         raise ValidationError({"status": _("A new incident cannot start resolved.")})
@@ -159,9 +177,11 @@ def check_opening(
 def open_incident(
     incident: Incident,
     *,
-    body: str,
+    body: Text,
     component_statuses: ComponentStatuses | None = None,
     affected: Iterable[Component] = (),
+    channels: Iterable[AlternativeChannel] = (),
+    next_update_by: datetime | None = None,
     notify: bool = True,
     author: User = None,
     at: datetime | None = None,
@@ -169,20 +189,25 @@ def open_incident(
 ) -> Incident:
     """Create `incident` (an unsaved instance) with its first update in one transaction.
 
-    `component_statuses` are applied and logged; `affected` only marks components as affected.
+    `component_statuses` are applied and logged; `affected` only marks components as affected;
+    `channels` are the alternative channels the notice offers. Its texts (name, cause note)
+    are set per language on the instance (see `translation.set_texts`), the body is a `Text`.
     Guarantees: either the incident, its first update, the status changes, the notification
     outbox row and the version bump are all written, or none is.
     """
     component_statuses = dict(component_statuses or {})
     at = at or timezone.now()
-    check_opening(incident, body=body, component_statuses=component_statuses)
+    incident.created_at = incident.updated_at = at  # before the checks: they read when it began
+    check_opening(
+        incident, body=body, component_statuses=component_statuses, next_update_by=next_update_by
+    )
 
-    incident.created_at = incident.updated_at = at
     if incident.kind != IncidentKind.MAINTENANCE or incident.status == IncidentStatus.IN_PROGRESS:
         incident.started_at = incident.started_at or at
     _stamp_status(incident, incident.status, at)
     incident.save()
     incident.components.add(*component_statuses, *affected)
+    incident.channels.add(*channels)
     _write_update(
         incident,
         status=incident.status,
@@ -192,6 +217,7 @@ def open_incident(
         author=author,
         at=at,
         cause=cause,
+        next_update_by=next_update_by,
     )
     return incident
 
@@ -200,24 +226,31 @@ def _write_update(
     incident: Incident,
     *,
     status: str,
-    body: str,
+    body: Text,
     component_statuses: ComponentStatuses,
     notify: bool,
     author: User,
     at: datetime,
     cause: str,
     display_at: datetime | None = None,
+    next_update_by: datetime | None = None,
 ) -> IncidentUpdate:
-    update = IncidentUpdate.objects.create(
+    update = IncidentUpdate(
         incident=incident,
         status=status,
-        body=body.strip(),
         display_at=display_at or at,
         created_at=at,
         updated_at=at,
         deliver_notifications=notify,
+        next_update_by=next_update_by,
         author=_author(author),
     )
+    set_texts(update, "body", body)
+    update.save()
+    if incident.next_update_overdue_alerted_at is not None:
+        # A new update answers the missed promise; the next one may be missed again.
+        incident.next_update_overdue_alerted_at = None
+        incident.save(update_fields=["next_update_overdue_alerted_at"])
     cause = StatusChangeCause.MAINTENANCE if incident.is_maintenance else cause
     transitions = apply_component_statuses(
         component_statuses, cause=cause, at=at, actor=_actor(author), update=update
@@ -236,7 +269,14 @@ def _write_update(
     return update
 
 
-def _check_update(incident: Incident, *, status: str, body: str, reopen: bool) -> None:
+def _check_update(
+    incident: Incident,
+    *,
+    status: str,
+    body: Text,
+    reopen: bool,
+    next_update_by: datetime | None = None,
+) -> None:
     """The rules for a new update on an existing incident: a status of its kind, a message,
     and a closed incident takes one only when reopened, with an open status."""
     incident.check_status(status)
@@ -248,6 +288,7 @@ def _check_update(incident: Incident, *, status: str, body: str, reopen: bool) -
     if reopen and status in CLOSED_STATUSES:
         raise ValidationError({"status": _("Choose an open status to reopen it with.")})
     _require_body(body)
+    _check_next_update_by(next_update_by)
 
 
 @transaction.atomic
@@ -255,7 +296,7 @@ def post_update(
     incident: Incident,
     *,
     status: str,
-    body: str,
+    body: Text,
     component_statuses: ComponentStatuses | None = None,
     notify: bool = True,
     author: User = None,
@@ -263,6 +304,7 @@ def post_update(
     display_at: datetime | None = None,
     reopen: bool = False,
     cause: str = StatusChangeCause.OPERATOR,
+    next_update_by: datetime | None = None,
 ) -> IncidentUpdate:
     """Add an update to `incident`, moving it to `status` and applying component statuses.
 
@@ -272,7 +314,7 @@ def post_update(
     component_statuses = dict(component_statuses or {})
     at = at or timezone.now()
     locked = Incident.objects.select_for_update().get(pk=incident.pk)
-    _check_update(locked, status=status, body=body, reopen=reopen)
+    _check_update(locked, status=status, body=body, reopen=reopen, next_update_by=next_update_by)
     _check_statuses(component_statuses)
 
     _stamp_status(locked, status, at)
@@ -291,6 +333,7 @@ def post_update(
         at=at,
         cause=cause,
         display_at=display_at,
+        next_update_by=next_update_by,
     )
     incident.refresh_from_db()
     return update
@@ -300,7 +343,7 @@ def post_update(
 def resolve(
     incident: Incident,
     *,
-    body: str = "",
+    body: Text = "",
     restore_components: bool = True,
     notify: bool = True,
     author: User = None,
@@ -318,12 +361,14 @@ def resolve(
             for c in incident.components.exclude(status=ComponentStatus.OPERATIONAL)
         }
     closing = CLOSING_STATUS_BY_KIND[incident.kind]
-    with translation.override(settings.LANGUAGE_CODE):  # page content, not the operator's UI
-        default_body = {
-            IncidentKind.INCIDENT: _("This incident has been resolved."),
-            IncidentKind.MAINTENANCE: _("The scheduled maintenance has been completed."),
-            IncidentKind.ANNOUNCEMENT: _("This announcement has ended."),
-        }[IncidentKind(incident.kind)]
+    default_body: dict[str, str] = {}
+    for code, _name in settings.LANGUAGES:  # page content in every language, not the UI's
+        with translation.override(code):
+            default_body[code] = {
+                IncidentKind.INCIDENT: _("This incident has been resolved."),
+                IncidentKind.MAINTENANCE: _("The scheduled maintenance has been completed."),
+                IncidentKind.ANNOUNCEMENT: _("This announcement has ended."),
+            }[IncidentKind(incident.kind)]
     return post_update(
         incident,
         status=closing,
@@ -335,13 +380,20 @@ def resolve(
     )
 
 
+# The incident's own fields that exist per language (see translation.py).
+TRANSLATED_INCIDENT_FIELDS = frozenset({"name", "cause_note"})
+
+
 class IncidentFields(TypedDict, total=False):
     """An incident's own fields, as `edit_incident` takes them: the ones given change."""
 
-    name: str
+    name: Text
     cause: str
+    cause_note: Text
     impact_override: str
-    alternative_channel: str
+    channels: Iterable[AlternativeChannel]
+    reassurances: list[str]
+    function_states: dict[str, str]
     expected_recovery_at: datetime | None
     scheduled_for: datetime | None
     scheduled_until: datetime | None
@@ -356,8 +408,9 @@ def _prepare_edit(
     incident: Incident,
     *,
     status: str | None,
-    body: str | None,
+    body: Text | None,
     reopen: bool,
+    next_update_by: datetime | None,
     component_statuses: ComponentStatuses,
     fields: IncidentFields,
 ) -> bool:
@@ -370,9 +423,15 @@ def _prepare_edit(
     if unknown:
         raise TypeError(f"not an incident field edit_incident changes: {sorted(unknown)}")
     window = (incident.scheduled_for, incident.scheduled_until)
+    recovery = incident.expected_recovery_at
     for name, value in fields.items():
-        setattr(incident, name, value)
-    incident.full_clean(exclude=["components"])
+        if name in TRANSLATED_INCIDENT_FIELDS:
+            set_texts(incident, name, cast(Text, value))
+        elif name != "channels":  # a relation: set by edit_incident once the row is saved
+            setattr(incident, name, value)
+    incident.full_clean(exclude=["components", "channels"])
+    if incident.expected_recovery_at != recovery:
+        incident.recovery_overdue_alerted_at = None  # a new promise, to be kept or flagged
     moved = (incident.scheduled_for, incident.scheduled_until) != window
     if moved and incident.status == IncidentStatus.SCHEDULED:
         if incident.scheduled_until and incident.scheduled_until <= timezone.now():
@@ -382,7 +441,13 @@ def _prepare_edit(
         incident.scheduled_reminded_at = None
     posts_update = body is not None or status not in (None, incident.status)
     if posts_update:
-        _check_update(incident, status=status or incident.status, body=body or "", reopen=reopen)
+        _check_update(
+            incident,
+            status=status or incident.status,
+            body=body or "",
+            reopen=reopen,
+            next_update_by=next_update_by,
+        )
     _check_statuses(component_statuses)
     return posts_update
 
@@ -391,9 +456,10 @@ def check_edit(
     incident: Incident,
     *,
     status: str | None = None,
-    body: str | None = None,
+    body: Text | None = None,
     reopen: bool = False,
     component_statuses: ComponentStatuses | None = None,
+    next_update_by: datetime | None = None,
     **fields: Unpack[IncidentFields],
 ) -> None:
     """Raise the ValidationError `edit_incident` would raise for these arguments, writing
@@ -403,6 +469,7 @@ def check_edit(
         status=status,
         body=body,
         reopen=reopen,
+        next_update_by=next_update_by,
         component_statuses=dict(component_statuses or {}),
         fields=fields,
     )
@@ -413,9 +480,10 @@ def edit_incident(
     incident: Incident,
     *,
     status: str | None = None,
-    body: str | None = None,
+    body: Text | None = None,
     reopen: bool = False,
     component_statuses: ComponentStatuses | None = None,
+    next_update_by: datetime | None = None,
     affected: Iterable[Component] = (),
     notify: bool = True,
     author: User = None,
@@ -441,6 +509,7 @@ def edit_incident(
         status=status,
         body=body,
         reopen=reopen,
+        next_update_by=next_update_by,
         component_statuses=component_statuses,
         fields=fields,
     )
@@ -448,6 +517,8 @@ def edit_incident(
     if fields:
         locked.updated_at = at
         locked.save()
+        if "channels" in fields:
+            locked.channels.set(list(fields["channels"]))
     if posts_update:
         update = post_update(
             locked,
@@ -459,6 +530,7 @@ def edit_incident(
             at=at,
             reopen=reopen,
             cause=via,
+            next_update_by=next_update_by,
         )
         locked.components.add(*affected)
     elif component_statuses or affected:
@@ -477,14 +549,15 @@ def edit_incident(
 def edit_update(
     update: IncidentUpdate,
     *,
-    body: str | None = None,
+    body: Text | None = None,
     display_at: datetime | None = None,
     deliver_notifications: bool | None = None,
 ) -> IncidentUpdate:
-    """Correct an update's text or time. Sends nothing: the notice already went out."""
+    """Correct an update's text (in any language) or time. Sends nothing: the notice already
+    went out."""
     if body is not None:
-        _require_body(body)
-        update.body = body.strip()
+        set_texts(update, "body", body)
+        _require_body(texts_of(update, "body"))
     if display_at is not None:
         update.display_at = display_at
     if deliver_notifications is not None:
@@ -667,13 +740,13 @@ def generate_occurrences(
         )
     )
     components = list(schedule.components.all())
+    channels = list(schedule.channels.all())
     return [
         open_incident(
             Incident(
                 kind=IncidentKind.MAINTENANCE,
-                name=schedule.name,
+                **localized(schedule, "name", as_field="name"),
                 cause=Cause.MAINTENANCE,
-                alternative_channel=schedule.alternative_channel,
                 scheduled_for=start,
                 scheduled_until=end,
                 scheduled_remind_prior=schedule.remind_prior,
@@ -681,8 +754,9 @@ def generate_occurrences(
                 scheduled_auto_completed=schedule.auto_completed,
                 recurrence=schedule,
             ),
-            body=schedule.body,
+            body=texts_of(schedule, "body"),
             affected=components,
+            channels=channels,
             notify=schedule.notify_on_create,
             cause=StatusChangeCause.MAINTENANCE,
         )
@@ -703,6 +777,7 @@ def save_recurring_maintenance(
     schedule: RecurringMaintenance,
     components: Iterable[Component],
     *,
+    channels: Iterable[AlternativeChannel] | None = None,
     now: datetime | None = None,
 ) -> RecurringMaintenance:
     """Create or edit a recurring maintenance and schedule its windows ahead.
@@ -710,7 +785,8 @@ def save_recurring_maintenance(
     Nothing is saved unless the schedule is valid (known time zone, a last day not before the
     first nor already past, windows that do not run into each other) and no other active
     schedule has overlapping windows on a shared component. Windows generated earlier that
-    have not begun are replaced, so an edit applies to every window still ahead.
+    have not begun are replaced, so an edit applies to every window still ahead. `channels`,
+    when given, become the alternative channels every window offers.
     """
     now = now or timezone.now()
     components = list(components)
@@ -719,6 +795,8 @@ def save_recurring_maintenance(
     schedule.generated_until = None
     schedule.save()
     schedule.components.set(components)
+    if channels is not None:
+        schedule.channels.set(list(channels))
     _drop_windows_ahead(schedule, now)
     generate_occurrences(schedule, now=now)
     pageversion.bump()
@@ -798,16 +876,22 @@ def apply_incident_components(
 
 @transaction.atomic
 def save_template(
-    template: IncidentTemplate, components: Iterable[Component] | None = None
+    template: IncidentTemplate,
+    components: Iterable[Component] | None = None,
+    *,
+    channels: Iterable[AlternativeChannel] | None = None,
 ) -> IncidentTemplate:
-    """Create or edit an incident template; `components`, when given, become exactly its own.
+    """Create or edit an incident template; `components` and `channels`, when given, become
+    exactly its own.
 
     Templates are not shown on the public page, so the page version does not move.
     """
-    template.full_clean(exclude=["components"])
+    template.full_clean(exclude=["components", "channels"])
     template.save()
     if components is not None:
         template.components.set(list(components))
+    if channels is not None:
+        template.channels.set(list(channels))
     return template
 
 
@@ -815,3 +899,43 @@ def save_template(
 def delete_template(template: IncidentTemplate) -> None:
     """Delete a template; incidents opened from it keep what they copied."""
     template.delete()
+
+
+# --- Functions and alternative channels (admin) ---
+# (Imported here, not above, so that this section stays one block at the end of the file.)
+from statuspage.status.models import Function  # noqa: E402
+
+
+@transaction.atomic
+def save_function(function: Function, components: Iterable[Component] | None = None) -> Function:
+    """Create or edit a function; `components`, when given, become exactly the ones it depends
+    on. Its state on the page follows at once."""
+    function.full_clean()
+    function.save()
+    if components is not None:
+        function.components.set(list(components))
+    pageversion.bump()
+    return function
+
+
+@transaction.atomic
+def delete_function(function: Function) -> None:
+    """Delete a function; incidents that set its state keep a key the page no longer shows."""
+    function.delete()
+    pageversion.bump()
+
+
+@transaction.atomic
+def save_channel(channel: AlternativeChannel) -> AlternativeChannel:
+    """Create or edit an alternative channel: a link or a phone number (or both), checked."""
+    channel.full_clean()
+    channel.save()
+    pageversion.bump()
+    return channel
+
+
+@transaction.atomic
+def delete_channel(channel: AlternativeChannel) -> None:
+    """Delete a channel; incidents, templates and schedules that offered it stop offering it."""
+    channel.delete()
+    pageversion.bump()

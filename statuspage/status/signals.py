@@ -22,3 +22,8 @@ maintenance_reminder = Signal()
 # A new page version is committed and published. kwargs: version (int). Sent after the commit,
 # outside any transaction: receivers schedule work (render on write), they write no rows.
 page_changed = Signal()
+
+# An open incident's promise passed unmet and was just flagged (once per promise): its expected
+# recovery, or the latest update's "next update by". kwargs: incident, promise ("recovery" or
+# "next_update"), at (when it was flagged).
+promise_missed = Signal()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from statuspage.status import maintenance, uptime
+from statuspage.status import maintenance, overdue, uptime
 
 
 @shared_task(name="statuspage.status.tasks.run_maintenance")
@@ -21,3 +21,9 @@ def schedule_recurring_maintenance() -> int:
 @shared_task(name="statuspage.status.tasks.refresh_uptime")
 def refresh_uptime() -> int:
     return uptime.refresh_all()
+
+
+@shared_task(name="statuspage.status.tasks.flag_overdue_promises")
+def flag_overdue_promises() -> int:
+    """Expected recoveries and promised updates that passed unmet (every 30 seconds)."""
+    return overdue.flag_overdue()

@@ -169,7 +169,10 @@ def test_resolving_without_components_leaves_them_as_they_are(api, components):
     opened = open_outage(api, components)
     api.patch(f"incidents/{opened['id']}", {"incident": {"status": "resolved"}})
     incident = Incident.objects.get(pk=opened["id"])
-    assert incident.updates.first().body == in_default_language("This incident has been resolved.")
+    update = incident.updates.first()
+    # the stock message, in every language (each reader gets theirs)
+    assert update.body_zh_hans == "此事件已解决。"
+    assert update.body_en == "This incident has been resolved."
     assert Component.objects.get(pk=components["disbursement"].pk).status == "partial_outage"
 
 

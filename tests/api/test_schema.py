@@ -23,7 +23,7 @@ from hypothesis import settings as hypothesis_settings
 
 from statuspage.notify import subscriptions
 from statuspage.status import services
-from statuspage.status.models import Incident, IncidentTemplate
+from statuspage.status.models import AlternativeChannel, Function, Incident, IncidentTemplate
 from statuspage.wsgi import application
 
 EXAMPLES_PER_OPERATION = 5
@@ -43,6 +43,8 @@ def test_the_schema_describes_the_management_api(client, db):
     paths = set(schema["paths"])
     assert "/v1/pages/{page_id}/incidents" in paths
     assert "/v1/pages/{page_id}/incidents/{incident_id}/postmortem/publish" in paths
+    assert "/api/app/status.json" in paths  # the app's status JSON, listed beside
+    paths.remove("/api/app/status.json")
     assert all(p.startswith("/v1/") and not p.endswith(("/", ".json")) for p in paths)
     assert not any("incidents_update" in p for p in paths)  # the alias works but is not advertised
     schemes = schema["components"]["securitySchemes"]
@@ -85,7 +87,11 @@ def world(components, borrowing):
     template = services.save_template(IncidentTemplate(name="t", title="t", body="t"))
     subscriber = subscriptions.subscribe(email="reader@example.com")
     follower = subscriptions.subscribe(email="follower@example.com", incident=incident)
+    function = services.save_function(Function(name_zh_hans="借款"), [components["app"]])
+    channel = services.save_channel(AlternativeChannel(label_zh_hans="热线", phone="4008888888"))
     return {
+        "function_id": function.id,
+        "channel_id": str(channel.id),
         "subscriber_id": subscriber.id,
         "incident_subscriber_id": follower.id,
         "component_id": components["app"].id,
@@ -126,6 +132,8 @@ def test_schemathesis_finds_no_server_error_and_no_answer_off_the_schema(
     settings.API_RATE_LIMIT_PER_MINUTE = 1_000_000
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
     operations = [result.ok() for result in schema.get_all_operations()]
+    # The app's status JSON is checked against its schema in tests/public/test_app_status.py.
+    operations = [op for op in operations if op.path != "/api/app/status.json"]
     # Deletes last, children before parents, so the ids stay alive for the other operations.
     operations.sort(key=lambda op: (op.method.upper() == "DELETE", -len(op.path)))
     statuses: dict[str, Counter] = {}
@@ -146,8 +154,10 @@ def test_schemathesis_finds_no_server_error_and_no_answer_off_the_schema(
     # Every read and every delete reaches a real object; generated bodies get through too,
     # except those made of ids (a group's members, the subscribers of a bulk action), where
     # random strings name nothing, and new subscribers, whose generated bodies carry an SMS
-    # number or a webhook URL that resolves nowhere (both refused, as they should be).
+    # number or a webhook URL that resolves nowhere (both refused, as they should be), and new
+    # alternative channels, which need a real link or phone number.
     assert set(failing_all) == {
+        "POST /v1/pages/{page_id}/channels",
         "POST /v1/pages/{page_id}/component-groups",
         "POST /v1/pages/{page_id}/subscribers",
         "POST /v1/pages/{page_id}/incidents/{incident_id}/subscribers",

@@ -82,3 +82,11 @@ def test_staff_who_are_not_operators_see_no_deliveries(outsider, failed_hook):
     client.force_login(outsider)
     assert client.get("/admin/notify/delivery/").status_code == 403
     assert b"Deliveries" not in client.get("/admin/").content
+
+
+def test_a_notice_shows_the_payload_each_language_gets(operator_client, outage):
+    outage(name={"zh-hans": "放款失败", "en": "Payouts failing"})
+    notice = Notice.objects.get(kind="incident_update")
+    body = operator_client.get(f"/admin/notify/notice/{notice.pk}/change/").content.decode()
+    assert "&quot;zh-hans&quot;: {" in body and "&quot;en&quot;: {" in body
+    assert body.index("放款失败") < body.index("Payouts failing")  # the default language first

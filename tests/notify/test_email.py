@@ -24,7 +24,7 @@ def test_a_notice_email_says_what_and_what_to_do_in_both_parts(
     html = message.get_body(("html",)).get_content()
     for part in (text, html):
         assert "Disbursement failing" in part
-        assert "Use the mini-program." in part
+        assert "WeChat mini-program" in part
         assert "Borrowing window - Disbursement" in part
     assert "Payouts are **failing**." in text
     assert "<strong>failing</strong>" in html
@@ -38,6 +38,7 @@ def test_it_speaks_the_subscribers_language(components, email_subscriber, mailbo
     assert "调查中" in message["Subject"]
     text = message.get_body(("plain",)).get_content()
     assert "在此期间请使用" in text
+    assert "微信小程序" in text
     assert "借款窗口 - 放款" in text
 
 

@@ -40,13 +40,16 @@ def test_an_admin_edit_of_an_incident_is_logged_with_its_operator_and_both_value
 ):
     response = operator_client.post(
         f"/admin/status/incident/{outage.pk}/change/",
-        change_form(outage, name="Payouts failing"),
+        change_form(outage, name_zh_hans="Payouts failing"),
         REMOTE_ADDR="203.0.113.7",
     )
     assert response.status_code == 302, errors_of(response)
     entry = changes_to(outage)
     assert entry.actor == operator
-    assert entry.changes_dict["name"] == ["Disbursement failing", "Payouts failing"]
+    # The title is kept per language: the default language's changed; the cause note, untouched
+    # in the form, is not logged as changed.
+    assert entry.changes_dict["name_zh_hans"] == ["Disbursement failing", "Payouts failing"]
+    assert not any(field.startswith("cause_note") for field in entry.changes_dict)
     assert entry.remote_addr == "203.0.113.7"
 
 
@@ -70,7 +73,7 @@ def test_a_forwarded_address_is_believed_only_from_a_trusted_proxy(
     settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
     operator_client.post(
         f"/admin/status/incident/{outage.pk}/change/",
-        change_form(outage, name="Payouts failing"),
+        change_form(outage, name_zh_hans="Payouts failing"),
         REMOTE_ADDR="198.51.100.1",
         HTTP_X_FORWARDED_FOR="203.0.113.7",
     )
@@ -95,7 +98,8 @@ def test_secrets_never_reach_the_log(components):
 
 def test_operators_can_list_and_filter_the_log(operator_client, operator, outage):
     operator_client.post(
-        f"/admin/status/incident/{outage.pk}/change/", change_form(outage, name="Payouts failing")
+        f"/admin/status/incident/{outage.pk}/change/",
+        change_form(outage, name_zh_hans="Payouts failing"),
     )
     listing = operator_client.get("/admin/auditlog/logentry/")
     assert listing.status_code == 200

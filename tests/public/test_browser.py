@@ -116,19 +116,23 @@ def test_the_page_is_usable_on_a_phone_and_groups_fold(browser, live_server, com
     assert identity.is_visible()
 
 
-def test_the_widget_shows_a_banner_only_during_an_outage(browser, lender_site, components):
+def test_the_widget_shows_a_banner_only_during_an_outage(
+    browser, lender_site, components, functions, channels
+):
     calm = visit(browser)
     assert widget_state(calm, lender_site) == "ok"
     assert calm.locator(".statuspage-widget").count() == 0
 
     outage = services.open_incident(
         Incident(
-            name="Disbursement failing",
-            alternative_channel="Borrow in the mini-program instead.",
+            name_en="Disbursement failing",
+            name_zh_hans="放款失败",
+            reassurances=["funds_safe"],
             expected_recovery_at=timezone.now() + timedelta(hours=2),
         ),
-        body="Loans are not being paid out.",
+        body={"en": "Loans are not being paid out.", "zh-hans": "暂时无法放款。"},
         component_statuses={components["disbursement"]: "major_outage"},
+        channels=list(channels.values()),
     )
     tab = visit(browser)
     assert widget_state(tab, lender_site) == "shown"
@@ -137,9 +141,14 @@ def test_the_widget_shows_a_banner_only_during_an_outage(browser, lender_site, c
     text = banner.inner_text()
     assert "Disbursement failing" in text
     assert "Affects: Disbursement" in text
-    assert "Meanwhile, use: Borrow in the mini-program instead." in text
+    assert text.startswith("Borrowing is unavailable for now, Repayment works normally")
+    assert "✓ Your funds and data are safe." in text
+    assert "Meanwhile, use: WeChat mini-program · Customer hotline 400 888 8888" in text
     assert "Expected back:" in text
-    assert banner.locator("a").get_attribute("href").endswith(f"/incidents/{outage.pk}")
+    links = banner.locator("a")
+    assert links.nth(0).get_attribute("href") == "https://lender.example/mini"
+    assert links.nth(1).get_attribute("href") == "tel:+86-400-888-8888"
+    assert links.last.get_attribute("href").endswith(f"/incidents/{outage.pk}")
     box = banner.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390
     tab.locator(".statuspage-widget button").tap()  # the visitor may dismiss it
@@ -147,7 +156,9 @@ def test_the_widget_shows_a_banner_only_during_an_outage(browser, lender_site, c
 
     chinese = visit(browser, "zh-CN")
     assert widget_state(chinese, lender_site) == "shown"
-    assert "在此期间请使用" in chinese.locator(".statuspage-widget").inner_text()
+    chinese_text = chinese.locator(".statuspage-widget").inner_text()
+    assert "在此期间请使用" in chinese_text and "放款失败" in chinese_text
+    assert "Disbursement failing" not in chinese_text
 
     # The operator's embed settings: another corner and colours.
     config = StatusEmbedConfig.get()
@@ -166,3 +177,25 @@ def test_the_widget_shows_a_banner_only_during_an_outage(browser, lender_site, c
     after = visit(browser)
     assert widget_state(after, lender_site) == "ok"
     assert after.locator(".statuspage-widget").count() == 0
+
+
+def test_a_visitor_in_another_zone_also_sees_their_own_time(browser, live_server, components):
+    services.open_incident(
+        Incident(name_en="Disbursement failing", name_zh_hans="放款失败"),
+        body="Loans are not being paid out.",
+        component_statuses={components["disbursement"]: "major_outage"},
+    )
+    at_home = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **PHONE).new_page()
+    at_home.goto(live_server.url + "/")
+    first = at_home.locator("time[data-offset]").first
+    assert "北京时间" in first.inner_text()
+    assert first.get_attribute("data-visitor") is None  # the page's zone is theirs
+    assert at_home.locator("[data-visitor-zone]").is_hidden()
+
+    abroad = browser.new_context(locale="en-GB", timezone_id="Europe/Berlin", **PHONE).new_page()
+    abroad.goto(live_server.url + "/")
+    first = abroad.locator("time[data-offset]").first
+    assert "Beijing time" in first.inner_text()
+    assert "(your time)" in first.get_attribute("data-visitor")
+    note = abroad.locator("[data-visitor-zone]")
+    assert note.is_visible() and "Europe/Berlin" in note.inner_text()

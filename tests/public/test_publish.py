@@ -9,10 +9,12 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import brotli
 import pytest
+from django.utils import timezone
 
 from statuspage.lib.redis import redis_client
 from statuspage.readpath import publish, tasks
@@ -72,6 +74,22 @@ def test_a_write_republishes_every_path(outage, client, settings, tmp_path, comm
     assert (
         b"The bank gateway is down." in (tmp_path / f"incidents/{outage.pk}.en.html").read_bytes()
     )
+
+
+def test_published_files_are_republished_when_a_promise_passes_without_a_write(
+    open_outage, settings, tmp_path, clock
+):
+    settings.PUBLISH_DIR = str(tmp_path)
+    now = timezone.now()
+    clock(now)
+    open_outage(expected_recovery_at=now + timedelta(minutes=10), committed=True)
+    publish.render_and_publish()
+    assert tasks.keep_published() is None  # up to date: nothing to do
+    assert b"reassessing" not in (tmp_path / "index.en.html").read_bytes()
+    clock(now + timedelta(minutes=11))
+    assert tasks.keep_published() is not None  # beat's minute: the promise has passed
+    assert b"reassessing" in (tmp_path / "index.en.html").read_bytes()
+    assert tasks.keep_published() is None
 
 
 def test_an_older_version_never_overwrites_a_newer_one(tmp_path):

@@ -13,14 +13,15 @@ from statuspage.status.models import Incident
 
 
 @pytest.fixture
-def outage(open_outage) -> Incident:
-    return open_outage(
+def outage(open_outage, channels) -> Incident:
+    incident = open_outage(
         cause="third_party",
-        alternative_channel="Borrow in the mini-program instead.",
         expected_recovery_at=timezone.now() + timedelta(hours=2),
         body="Loans are **not** being paid out.",
         committed=True,
     )
+    services.edit_incident(incident, channels=[channels["mini_program"]])
+    return incident
 
 
 def get(client, path, language="en", **headers):
@@ -64,16 +65,21 @@ def test_an_outage_shows_what_why_until_when_and_what_to_do(client, outage):
     assert "Disbursement failing" in body
     assert "Third-party provider" in body
     assert "Meanwhile, use" in body
-    assert "Borrow in the mini-program instead." in body
+    assert '<a href="https://lender.example/mini" rel="noopener">WeChat mini-program</a>' in body
     assert "Expected back" in body
     assert "<strong>not</strong>" in body
     assert 'class="status status-major_outage">Major outage' in body
 
 
-def test_times_carry_their_zone(client, outage):
+def test_times_carry_their_zone_by_name(client, outage):
     body = get(client, "/").content.decode()
-    assert "(UTC+08:00)</time>" in body
-    assert "Times are shown in Asia/Shanghai." in body
+    assert "Beijing time</time>" in body
+    assert "UTC+08:00" not in body
+    assert 'data-offset="480"' in body  # for page.js, which adds the visitor's own time
+    assert "Times are shown in Beijing time (UTC+8)." in body
+    chinese = get(client, "/", "zh-CN").content.decode()
+    assert '">北京时间 ' in chinese
+    assert "时间均为北京时间（UTC+8）。" in chinese
 
 
 def test_only_show_if_degraded_components_hide_while_operational(client, components, commit):
@@ -119,7 +125,8 @@ def test_maintenance_and_announcements_have_their_own_sections(client, component
     assert "Credit system upgrade" not in past  # not happened yet
 
 
-def test_the_last_seven_days_are_listed_with_quiet_days(client, outage):
+def test_the_last_seven_days_are_listed_with_quiet_days(client, outage, commit):
+    commit(services.resolve, outage)
     body = get(client, "/").content.decode()
     past = body.split("Past incidents", 1)[1]
     assert past.count('class="day"') == 7

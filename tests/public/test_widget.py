@@ -28,17 +28,21 @@ RECOVERY = datetime(2026, 12, 1, 7, 30, tzinfo=UTC)
 
 
 @pytest.fixture
-def outage(components, commit, clock):
+def outage(components, functions, channels, commit, clock):
     clock(RECOVERY - timedelta(hours=2))
     return commit(
         services.open_incident,
         Incident(
-            name="Disbursement failing",
-            alternative_channel="Borrow in the mini-program instead.",
+            name_en="Disbursement failing",
+            name_zh_hans="放款失败",
+            cause="third_party",
+            reassurances=["funds_safe"],
             expected_recovery_at=RECOVERY,
         ),
-        body="Loans are not being paid out.",
+        body={"en": "Loans are not being paid out.", "zh-hans": "暂时无法放款。"},
         component_statuses={components["disbursement"]: "major_outage"},
+        channels=[channels["mini_program"], channels["hotline"]],
+        next_update_by=RECOVERY - timedelta(hours=1),
     )
 
 
@@ -57,21 +61,62 @@ def test_during_an_outage_it_says_what_is_affected_what_to_do_and_until_when(
     assert data["ok"] is False
     assert data["status"]["indicator"] == "major"
     assert data["affected"] == ["Disbursement"]
+    assert (
+        data["banner"] == "Borrowing is unavailable for now, Repayment works normally, "
+        "Raising the limit works normally."
+    )
+    assert [f["state"] for f in data["functions"]] == ["unavailable", "works", "works"]
     (incident,) = data["incidents"]
-    assert incident["name"] == "Disbursement failing"
+    assert incident["name"] == incident["summary"] == "Disbursement failing"
     assert incident["components"] == ["Disbursement"]
-    assert incident["alternative_channel"] == "Borrow in the mini-program instead."
-    assert incident["expected_recovery_at"] == "2026-12-01T07:30:00+00:00"
+    assert "alternative_channel" not in incident
+    assert incident["cause"] == "Third-party provider"
+    assert incident["reassurances"] == ["Your funds and data are safe."]
+    assert incident["channels"] == [
+        {
+            "label": "WeChat mini-program",
+            "url": "https://lender.example/mini",
+            "phone": None,
+            "tel": None,
+        },
+        {
+            "label": "Customer hotline",
+            "url": None,
+            "phone": "400 888 8888",
+            "tel": "tel:+86-400-888-8888",
+        },
+    ]
+    assert incident["expected_recovery_at"] == "2026-12-01T15:30:00.000+08:00"
+    assert incident["expected_recovery_reassessing"] is False
+    assert incident["next_update_by"] == "2026-12-01T14:30:00.000+08:00"
+    assert incident["next_update_overdue"] is False
     assert incident["url"] == f"{settings.PUBLIC_URL}/incidents/{outage.pk}"
     assert data["text"]["meanwhile"] == "Meanwhile, use"
+
+
+def test_a_passed_promise_turns_into_reassessing_and_overdue_without_a_write(
+    client, components, outage, clock
+):
+    widget(client)  # cached
+    clock(RECOVERY + timedelta(minutes=1))
+    (incident,) = widget(client).json()["incidents"]
+    assert incident["expected_recovery_reassessing"] is True
+    assert incident["next_update_overdue"] is True
 
 
 def test_it_speaks_the_visitor_s_language_or_the_one_asked_for(client, components, outage):
     chinese = widget(client, language="zh-CN,zh;q=0.9").json()
     assert chinese["language"] == "zh-hans"
     assert chinese["affected"] == ["放款"]
+    assert chinese["banner"] == "借款暂不可用，还款正常，提额正常。"
+    (incident,) = chinese["incidents"]
+    assert incident["name"] == "放款失败"
+    assert incident["reassurances"] == ["您的资金和数据安全。"]
+    assert [c["label"] for c in incident["channels"]] == ["微信小程序", "客服热线"]
     assert chinese["text"]["meanwhile"] == "在此期间请使用"
     assert chinese["status"]["description"] == "系统部分中断"
+    english = json.dumps(widget(client).json(), ensure_ascii=False)
+    assert not any("\u4e00" <= char <= "\u9fff" for char in english)  # not one Chinese word
     forced = widget(client, "/widget.zh-hans.json", language="en").json()
     assert forced["language"] == "zh-hans"
     assert forced["incidents"][0]["components"] == ["放款"]
@@ -173,7 +218,8 @@ def test_the_script_is_small_dependency_free_cached_and_never_sends_cookies(
     assert response["Content-Type"] == "text/javascript; charset=utf-8"
     source = response.content.decode()
     assert source == (Path(settings.BASE_DIR) / "static/js/widget.js").read_text()
-    assert len(response.content) < 4096
+    assert len(response.content) < 6144
+    assert len(client.get("/widget.js", HTTP_ACCEPT_ENCODING="br").content) < 2048  # as sent
     assert 'credentials: "omit"' in source
     assert "document.cookie" not in source
     assert "import " not in source and "require(" not in source
@@ -194,3 +240,10 @@ def test_the_banner_looks_as_the_operator_set_it(client, components, commit):
     embed = widget(client).json()["embed"]  # the page moved: no stale cached answer
     assert embed["position"] == "top-right"
     assert embed["incident"] == {"background": "#112233", "text": "#FFFFFF"}
+
+
+def test_an_untranslated_title_falls_back_to_the_default_language(client, bilingual_outage):
+    bilingual_outage(name_en="")
+    (incident,) = widget(client, "/widget.en.json").json()["incidents"]
+    assert incident["name"] == "放款失败"
+    assert incident["reassurances"][0] == "Your funds and data are safe."

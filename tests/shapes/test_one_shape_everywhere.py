@@ -41,7 +41,9 @@ def management(operator) -> Client:
 
 @pytest.fixture
 def outage(open_outage) -> Incident:
-    return open_outage(alternative_channel="Use the mini-program.")
+    return open_outage(
+        cause="third_party", expected_recovery_at=timezone.now() + timedelta(hours=2)
+    )
 
 
 @pytest.fixture

@@ -1,21 +1,42 @@
-"""The incident form of the operator's console as a browser posts it, for tests that drive it."""
+"""The incident form of the operator's console as a browser posts it, for tests that drive it.
+
+Texts are typed per language (`name_zh_hans`, `name_en`, `message_zh_hans`, …) and times in the
+page's zone (Asia/Shanghai unless a test changes it), as the console shows them."""
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
+
 from django.utils import timezone
 
-from statuspage.status.models import Incident
+from statuspage.status.models import Incident, Page
+from statuspage.status.translation import text_in
 
 ADD = "/admin/status/incident/add/"
+
+
+def local(moment: datetime, zone: tzinfo | None = None) -> datetime:
+    """`moment` on the page's clock, as an operator reads and types it in the console."""
+    return timezone.localtime(moment, zone or Page.get().zone)
+
+
+def typed(field: str, moment: datetime | None, zone: tzinfo | None = None) -> dict[str, str]:
+    """A split date-and-time field as typed in the console (in the page's zone, or `zone`)."""
+    if moment is None:
+        return {f"{field}_0": "", f"{field}_1": ""}
+    at = local(moment, zone)
+    return {f"{field}_0": at.strftime("%Y-%m-%d"), f"{field}_1": at.strftime("%H:%M:%S")}
 
 
 def incident_form(**overrides) -> dict:
     data = {
         "kind": "incident",
-        "name": "Disbursement failing",
+        "name_zh_hans": "放款失败",
+        "name_en": "Disbursement failing",
         "cause": "third_party",
         "impact_override": "",
-        "alternative_channel": "Use the mini-program.",
+        "cause_note_zh_hans": "",
+        "cause_note_en": "",
         "expected_recovery_at_0": "",
         "expected_recovery_at_1": "",
         "scheduled_for_0": "",
@@ -25,7 +46,10 @@ def incident_form(**overrides) -> dict:
         "expires_at_0": "",
         "expires_at_1": "",
         "update_status": "investigating",
-        "message": "Payouts are failing.",
+        "message_zh_hans": "放款失败。",
+        "message_en": "Payouts are failing.",
+        "next_update_by_0": "",
+        "next_update_by_1": "",
         "notify": "on",
         "updates-TOTAL_FORMS": "0",
         "updates-INITIAL_FORMS": "0",
@@ -37,25 +61,43 @@ def incident_form(**overrides) -> dict:
 
 
 def change_form(incident: Incident, **overrides) -> dict:
+    """The change form as the console shows it for `incident`, with `overrides` typed in."""
     updates = list(incident.updates.all())
     data = incident_form(
-        name=incident.name,
+        name_zh_hans=text_in(incident, "name", "zh-hans"),
+        name_en=text_in(incident, "name", "en"),
         cause=incident.cause,
-        alternative_channel=incident.alternative_channel,
+        cause_note_zh_hans=text_in(incident, "cause_note", "zh-hans"),
+        cause_note_en=text_in(incident, "cause_note", "en"),
+        channels=[c.pk for c in incident.channels.all()],
+        reassurances=list(incident.reassurances),
         update_status=incident.status,
-        message="",
+        message_zh_hans="",
+        message_en="",
         kind=None,
+        **typed("expected_recovery_at", incident.expected_recovery_at),
+        **typed("scheduled_for", incident.scheduled_for),
+        **typed("scheduled_until", incident.scheduled_until),
+        **typed("expires_at", incident.expires_at),
         **{"updates-TOTAL_FORMS": str(len(updates)), "updates-INITIAL_FORMS": str(len(updates))},
     )
+    for flag in (
+        "scheduled_remind_prior",
+        "scheduled_auto_in_progress",
+        "scheduled_auto_completed",
+    ):
+        if getattr(incident, flag):
+            data[flag] = "on"
+    for function_id, state in (incident.function_states or {}).items():
+        data[f"function_{function_id}"] = state
     for n, update in enumerate(updates):
-        local = timezone.localtime(update.display_at)
         data.update(
             {
                 f"updates-{n}-id": update.pk,
                 f"updates-{n}-incident": incident.pk,
-                f"updates-{n}-body": update.body,
-                f"updates-{n}-display_at_0": local.strftime("%Y-%m-%d"),
-                f"updates-{n}-display_at_1": local.strftime("%H:%M:%S"),
+                f"updates-{n}-body_zh_hans": text_in(update, "body", "zh-hans"),
+                f"updates-{n}-body_en": text_in(update, "body", "en"),
+                **typed(f"updates-{n}-display_at", update.display_at),
             }
         )
     for component in incident.components.all():

@@ -10,18 +10,15 @@ from django.utils import timezone
 
 from statuspage.status import services
 from statuspage.status.models import Incident, IncidentUpdate, StatusChange
-from tests.status.admin_forms import ADD, change_form, errors_of, incident_form
+from tests.status.admin_forms import ADD, change_form, errors_of, incident_form, local, typed
 
 
 def window_form(start, end, **overrides) -> dict:
-    start, end = timezone.localtime(start), timezone.localtime(end)
     return incident_form(
         kind="maintenance",
         update_status="scheduled",
-        scheduled_for_0=start.strftime("%Y-%m-%d"),
-        scheduled_for_1=start.strftime("%H:%M:%S"),
-        scheduled_until_0=end.strftime("%Y-%m-%d"),
-        scheduled_until_1=end.strftime("%H:%M:%S"),
+        **typed("scheduled_for", start),
+        **typed("scheduled_until", end),
         **overrides,
     )
 
@@ -93,7 +90,7 @@ def test_the_console_refuses_moving_a_scheduled_window_into_the_past(operator_cl
         ),
         body="Planned.",
     )
-    past = timezone.localtime(timezone.now() - timedelta(days=1))
+    past = local(timezone.now() - timedelta(days=1))
     response = operator_client.post(
         f"/admin/status/incident/{window.pk}/change/",
         change_form(

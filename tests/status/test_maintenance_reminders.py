@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from statuspage.status import maintenance, services, signals
 from statuspage.status.models import Incident
+from tests.status.admin_forms import change_form, typed
 
 MINUTE = timedelta(minutes=1)
 
@@ -93,32 +94,14 @@ def test_moving_a_window_in_the_console_resets_its_reminder(operator_client, com
     window.refresh_from_db()
     assert window.scheduled_reminded_at is not None
 
-    later = timezone.localtime(window.scheduled_for + timedelta(days=1))
-    end = later + timedelta(hours=2)
+    later = window.scheduled_for + timedelta(days=1)
     response = operator_client.post(
         f"/admin/status/incident/{window.pk}/change/",
-        {
-            "name": window.name,
-            "cause": "",
-            "impact_override": "",
-            "alternative_channel": "",
-            "expected_recovery_at_0": "",
-            "expected_recovery_at_1": "",
-            "scheduled_for_0": later.strftime("%Y-%m-%d"),
-            "scheduled_for_1": later.strftime("%H:%M:%S"),
-            "scheduled_until_0": end.strftime("%Y-%m-%d"),
-            "scheduled_until_1": end.strftime("%H:%M:%S"),
-            "scheduled_remind_prior": "on",
-            "expires_at_0": "",
-            "expires_at_1": "",
-            "update_status": "scheduled",
-            "message": "",
-            f"component_{components['credit'].pk}": "operational",
-            "updates-TOTAL_FORMS": "0",
-            "updates-INITIAL_FORMS": "0",
-            "updates-MIN_NUM_FORMS": "0",
-            "updates-MAX_NUM_FORMS": "1000",
-        },
+        change_form(
+            window,
+            **typed("scheduled_for", later),
+            **typed("scheduled_until", later + timedelta(hours=2)),
+        ),
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
     window.refresh_from_db()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -16,7 +17,7 @@ from statuspage.api.models import ApiKey
 from statuspage.status import services
 from statuspage.status.models import Incident, Page, StatusChange
 from tests.api.clients import Api
-from tests.status.admin_forms import change_form
+from tests.status.admin_forms import change_form, typed
 
 
 @pytest.fixture
@@ -37,13 +38,9 @@ def scheduled_window(open_outage, schedule_maintenance) -> Incident:
 
 
 def window_fields(start: datetime, end: datetime) -> dict[str, str]:
-    start, end = timezone.localtime(start), timezone.localtime(end)
-    return {
-        "scheduled_for_0": start.strftime("%Y-%m-%d"),
-        "scheduled_for_1": start.strftime("%H:%M:%S"),
-        "scheduled_until_0": end.strftime("%Y-%m-%d"),
-        "scheduled_until_1": end.strftime("%H:%M:%S"),
-    }
+    """Typed in the page's zone (its default: no database at import time)."""
+    zone = ZoneInfo("Asia/Shanghai")
+    return {**typed("scheduled_for", start, zone), **typed("scheduled_until", end, zone)}
 
 
 @dataclass
@@ -73,7 +70,7 @@ EDITS = {
         opened=resolved_outage,
         field="status",
         service={"body": "One more thing."},
-        form={"message": "One more thing."},
+        form={"message_zh_hans": "One more thing."},
         patch={"body": "One more thing."},
     ),
     "a scheduled window moved into the past": InvalidEdit(

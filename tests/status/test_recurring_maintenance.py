@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.utils import timezone
 
 from statuspage.status import maintenance, services, tasks
-from statuspage.status.models import Component, Incident, RecurringMaintenance
+from statuspage.status.models import AlternativeChannel, Component, Incident, RecurringMaintenance
 
 
 def utc(*args) -> datetime:
@@ -20,7 +20,6 @@ def weekly_sunday(components, **fields) -> RecurringMaintenance:
     values = {
         "name": "Weekly database maintenance",
         "body": "Routine database work.",
-        "alternative_channel": "Approved loans are paid out as usual.",
         "frequency": "weekly",
         "weekdays": "SU",
         "start_time": time(2, 0),
@@ -30,8 +29,13 @@ def weekly_sunday(components, **fields) -> RecurringMaintenance:
         "remind_prior": True,
         **fields,
     }
+    hotline = AlternativeChannel.objects.create(
+        label_zh_hans="客服热线", label_en="Customer service hotline", phone="+864008208820"
+    )
     return services.save_recurring_maintenance(
-        RecurringMaintenance(**values), [components["credit"], components["limit"]]
+        RecurringMaintenance(**values),
+        [components["credit"], components["limit"]],
+        channels=[hotline],
     )
 
 
@@ -52,7 +56,7 @@ def test_saving_schedules_the_windows_ahead_as_ordinary_maintenance(components, 
         assert window.cause == "maintenance"
         assert window.scheduled_remind_prior
         assert window.scheduled_auto_in_progress and window.scheduled_auto_completed
-        assert window.alternative_channel == "Approved loans are paid out as usual."
+        assert [c.label_en for c in window.channels.all()] == ["Customer service hotline"]
         assert window.updates.get().body == "Routine database work."
         assert set(window.components.all()) == {components["credit"], components["limit"]}
     assert windows[1].scheduled_for - windows[0].scheduled_for == timedelta(days=7)

@@ -33,9 +33,10 @@ def schedule(**fields) -> RecurringMaintenance:
 
 def form(components, **overrides) -> dict:
     data = {
-        "name": "Weekly database maintenance",
-        "body": "Routine work.",
-        "alternative_channel": "",
+        "name_zh_hans": "每周数据库维护",
+        "name_en": "Weekly database maintenance",
+        "body_zh_hans": "例行维护。",
+        "body_en": "Routine work.",
         "frequency": "weekly",
         "interval": "1",
         "weekdays": ["SU"],
@@ -143,7 +144,7 @@ def test_the_console_shows_the_error_and_saves_nothing(
 def test_the_console_refuses_an_overlap_with_another_schedule(operator_client, components):
     services.save_recurring_maintenance(schedule(), [components["credit"]])
     response = operator_client.post(
-        ADD, form(components, name="Clash", start_time="03:00", duration_minutes="30")
+        ADD, form(components, name_zh_hans="冲突", start_time="03:00", duration_minutes="30")
     )
     assert response.status_code == 200
     assert "overlap" in str(response.context["adminform"].form.errors)

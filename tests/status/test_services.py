@@ -192,7 +192,11 @@ def test_resolve_brings_affected_components_back_in_the_same_update(components, 
     incident = open_outage()
     update = services.resolve(incident)
     assert update.status == "resolved"
-    assert update.body == "此事件已解决。"  # page content: the default language (zh-hans)
+    # Page content in every language, whatever the operator's own language is.
+    assert (update.body_zh_hans, update.body_en) == (
+        "此事件已解决。",
+        "This incident has been resolved.",
+    )
     assert update.affected_components[0]["new_status"] == "operational"
     assert Component.objects.get(pk=components["disbursement"].pk).status == "operational"
 

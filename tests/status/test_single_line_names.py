@@ -74,10 +74,10 @@ def test_a_template_title_is_one_line(components):
 
 
 def test_the_admin_incident_form_refuses_a_line_break(operator_client, components):
-    response = operator_client.post(ADD, incident_form(name="Payouts\r\nBcc: x@example.com"))
+    response = operator_client.post(ADD, incident_form(name_en="Payouts\r\nBcc: x@example.com"))
     assert response.status_code == 200
     form = response.context["adminform"].form
-    assert "without line breaks" in str(form.errors["name"])
+    assert "without line breaks" in str(form.errors["name_en"])
     assert not Incident.objects.exists()
 
 

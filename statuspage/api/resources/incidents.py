@@ -7,6 +7,11 @@ or a message, as Statuspage does. Components arrive as `{id: status}` (`componen
 `component_ids` (affected, status unchanged). Every write is one service call or one
 transaction of them, so the page, the status log and the notifications follow exactly as they
 do for the admin.
+
+Texts: Statuspage's `name` and `body` (and our `cause_note`) are the page's default language;
+`translations` beside them gives the other languages' (`{"en": {"name": …, "body": …}}`). The
+structured notice is written as codes and ids: `reassurances`, `function_states`,
+`channel_ids`, `expected_recovery_at` and the posted update's `next_update_by`.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import translation
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from modeltranslation.utils import build_localized_fieldname
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -30,7 +36,18 @@ from statuspage.api.base import (
     Pagination,
     wrapped,
 )
-from statuspage.api.fields import ComponentRefs, ComponentStatusMap, Flag, Text
+from statuspage.api.errors import Unprocessable
+from statuspage.api.fields import (
+    ChannelRefs,
+    ComponentRefs,
+    ComponentStatusMap,
+    Flag,
+    FunctionStates,
+    Reassurances,
+    Text,
+    Translations,
+    texts_of,
+)
 from statuspage.shapes.fields import Timestamp
 from statuspage.shapes.objects import ManagedIncidentSerializer
 from statuspage.status import services
@@ -40,12 +57,15 @@ from statuspage.status.models import (
     STATUSES_BY_KIND,
     Cause,
     Component,
+    FunctionState,
     Impact,
     Incident,
     IncidentKind,
     IncidentStatus,
+    Reassurance,
     StatusChangeCause,
 )
+from statuspage.status.translation import language_codes, set_texts
 
 S = IncidentStatus
 MAINTENANCE_STATUSES = STATUSES_BY_KIND[IncidentKind.MAINTENANCE]
@@ -61,9 +81,13 @@ OWN_FIELDS = (
     "scheduled_auto_completed",
     "metadata",
     "cause",
-    "alternative_channel",
     "expected_recovery_at",
+    "reassurances",
+    "function_states",
 )
+# The incident's own texts, per language (the update's body is the update's).
+OWN_TEXTS = ("name", "cause_note")
+NAME_LIMIT, BODY_LIMIT, CAUSE_NOTE_LIMIT = 255, 25000, 5000
 # Older clients' names for our fields.
 ALIASES = {"message": "body", "scheduled_auto_transition": "scheduled_auto_in_progress"}
 
@@ -71,11 +95,14 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 
-def default_body(status: str) -> str:
-    """The message of an update created without one (Statuspage only requires a name), in the
-    page's default language: it is page content, whoever's client posted it."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return str(_DEFAULT_BODIES[status])
+def default_body(status: str) -> dict[str, str]:
+    """The message of an update created without one (Statuspage only requires a name), in
+    every language: it is page content, whoever's client posted it."""
+    bodies = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            bodies[code] = str(_DEFAULT_BODIES[status])
+    return bodies
 
 
 _DEFAULT_BODIES: dict[str, StrOrPromise] = {
@@ -92,16 +119,17 @@ _DEFAULT_BODIES: dict[str, StrOrPromise] = {
 
 
 class IncidentInput(serializers.Serializer):
-    name = Text(max_length=255)
+    name = Text(max_length=NAME_LIMIT, help_text="In the page's default language.")
     status = serializers.ChoiceField(choices=IncidentStatus.choices, required=False)
     impact_override = serializers.ChoiceField(
         choices=[*Impact.choices, ("", "")], allow_null=True, required=False
     )
     body = Text(
-        max_length=25000,
+        max_length=BODY_LIMIT,
         allow_blank=True,
         required=False,
-        help_text="The message of the update this request posts (`message` is accepted too).",
+        help_text="The message of the update this request posts (`message` is accepted too), "
+        "in the page's default language.",
     )
     deliver_notifications = Flag(required=False, help_text="Notify subscribers (default true).")
     components = ComponentStatusMap(
@@ -120,8 +148,30 @@ class IncidentInput(serializers.Serializer):
     )
     backfilled = Flag(required=False)
     cause = serializers.ChoiceField(choices=[*Cause.choices, ("", "")], required=False)
-    alternative_channel = Text(allow_blank=True, max_length=2000, required=False)
+    cause_note = Text(
+        allow_blank=True,
+        allow_null=True,
+        max_length=CAUSE_NOTE_LIMIT,
+        required=False,
+        help_text="Why, in the borrower's words (Markdown), in the page's default language.",
+    )
+    translations = Translations(
+        {"name": NAME_LIMIT, "body": BODY_LIMIT, "cause_note": CAUSE_NOTE_LIMIT},
+        required=False,
+    )
+    reassurances = Reassurances(
+        required=False, help_text="Codes: " + ", ".join(Reassurance.values) + "."
+    )
+    function_states = FunctionStates(
+        required=False,
+        help_text="{function id: state} (" + ", ".join(FunctionState.values) + "); a function "
+        "left out follows its components.",
+    )
+    channel_ids = ChannelRefs(required=False, help_text="Alternative channels to offer.")
     expected_recovery_at = Timestamp(allow_null=True, required=False)
+    next_update_by = Timestamp(
+        allow_null=True, required=False, help_text="Promised with the update this request posts."
+    )
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         if isinstance(data, dict):
@@ -147,14 +197,43 @@ def _split(data: dict) -> tuple[dict[Component, str], list[Component]]:
     return statuses, affected
 
 
-def _own_fields(data: dict) -> dict[str, Any]:
-    """The incident's own fields in `data`, with empty text where a client sent null."""
-    return {
-        name: (data[name] or "") if name in ("impact_override", "cause", "alternative_channel")
-        else data[name]
+def _own_fields(data: dict) -> services.IncidentFields:
+    """The incident's own fields in `data` as `edit_incident` takes them: texts per language,
+    channels as rows, empty text where a client sent null."""
+    fields: dict[str, Any] = {
+        name: (data[name] or "") if name in ("impact_override", "cause") else data[name]
         for name in OWN_FIELDS
         if name in data
-    }  # fmt: skip
+    }
+    for name in OWN_TEXTS:
+        texts = texts_of(data, name)
+        if texts is not None:
+            fields[name] = texts
+    if "channel_ids" in data:
+        fields["channels"] = data["channel_ids"]
+    return fields  # type: ignore[return-value]
+
+
+def _body(data: dict, status: str, *, required: bool) -> dict[str, str] | None:
+    """The message of the update a request posts: the one given (the default language's at
+    least, as every update needs one), else, when `required`, the status's stock message in
+    every language. None when nothing is given and nothing is required."""
+    given = {code: text for code, text in (texts_of(data, "body") or {}).items() if text}
+    if given and settings.LANGUAGE_CODE not in given:
+        raise Unprocessable(
+            {
+                "body": [
+                    gettext_lazy(
+                        "Give the message in the default language (%(code)s) too: "
+                        "translations add to it."
+                    )
+                    % {"code": settings.LANGUAGE_CODE}
+                ]
+            }
+        )
+    if given:
+        return given
+    return default_body(status) if required else None
 
 
 def open_incident(data: dict, author) -> Incident:
@@ -163,13 +242,23 @@ def open_incident(data: dict, author) -> Incident:
     maintenance = status in MAINTENANCE_STATUSES or (status is None and data.get("scheduled_for"))
     kind = IncidentKind.MAINTENANCE if maintenance else IncidentKind.INCIDENT
     status = status or FIRST_STATUS_BY_KIND[kind]
-    incident = Incident(kind=kind, status=status, **_own_fields(data))
+    fields: dict[str, Any] = dict(_own_fields(data))
+    channels = fields.pop("channels", [])
+    # Never `Incident(name=…)`: that writes the active language's column (see set_texts).
+    incident = Incident(kind=kind, status=status)
+    for name, value in fields.items():
+        if name in OWN_TEXTS:
+            set_texts(incident, name, value)
+        else:
+            setattr(incident, name, value)
     statuses, affected = _split(data)
     return services.open_incident(
         incident,
-        body=data.get("body") or default_body(status),
+        body=_body(data, status, required=True) or "",
         component_statuses=statuses,
         affected=affected,
+        channels=channels,
+        next_update_by=data.get("next_update_by"),
         notify=data.get("deliver_notifications", True),
         author=author,
         cause=StatusChangeCause.API,
@@ -181,15 +270,26 @@ def change_incident(incident: Incident, data: dict, author) -> None:
     status needs no message, and a new open status reopens a closed incident)."""
     statuses, affected = _split(data)
     status = data.get("status") or incident.status
-    body = data.get("body", "")
-    posts_update = bool(body.strip()) or status != incident.status
+    body = _body(data, status, required=status != incident.status)
+    if body is None and data.get("next_update_by") is not None:
+        raise Unprocessable(
+            {
+                "next_update_by": [
+                    gettext_lazy(
+                        "Promise the next update with an update: give a message (body) or a "
+                        "new status."
+                    )
+                ]
+            }
+        )
     services.edit_incident(
         incident,
         status=status,
-        body=(body or default_body(status)) if posts_update else None,
+        body=body,
         reopen=status not in CLOSED_STATUSES,
         component_statuses=statuses,
         affected=affected,
+        next_update_by=data.get("next_update_by"),
         notify=data.get("deliver_notifications", True),
         author=author,
         via=StatusChangeCause.API,
@@ -197,8 +297,21 @@ def change_incident(incident: Incident, data: dict, author) -> None:
     )
 
 
+def _with_details(incidents):
+    return incidents.with_details().prefetch_related("channels")
+
+
 def _details(incident_id: str) -> Incident:
-    return get_object_or_404(Incident.objects.with_details(), pk=incident_id)
+    return get_object_or_404(_with_details(Incident.objects.all()), pk=incident_id)
+
+
+def _search(query: str) -> Q:
+    """Names, statuses, update bodies and postmortems, in every language."""
+    found = Q(status__icontains=query) | Q(postmortem_body__icontains=query)
+    for code in language_codes():
+        found |= Q(**{f"{build_localized_fieldname('name', code)}__icontains": query})
+        found |= Q(**{f"updates__{build_localized_fieldname('body', code)}__icontains": query})
+    return found
 
 
 class IncidentList(ManagementView):
@@ -215,15 +328,10 @@ class IncidentList(ManagementView):
         responses={200: ManagedIncidentSerializer(many=True), **ERRORS},
     )
     def get(self, request: Request, page_id: str) -> Response:
-        incidents = Incident.objects.with_details()
+        incidents = _with_details(Incident.objects.all())
         query = request.query_params.get("q", "").strip()
         if query:
-            incidents = incidents.filter(
-                Q(name__icontains=query)
-                | Q(status__icontains=query)
-                | Q(postmortem_body__icontains=query)
-                | Q(updates__body__icontains=query)
-            ).distinct()
+            incidents = incidents.filter(_search(query)).distinct()
         return self.respond(
             ManagedIncidentSerializer, Pagination(request).slice(incidents), many=True
         )
@@ -242,7 +350,7 @@ class FilteredIncidentList(ManagementView):
     """The named lists; each says which incidents it holds."""
 
     def listing(self, request: Request, incidents) -> Response:
-        listed = Pagination(request).slice(incidents.with_details())
+        listed = Pagination(request).slice(_with_details(incidents))
         return self.respond(ManagedIncidentSerializer, listed, many=True)
 
 

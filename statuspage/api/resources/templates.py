@@ -3,10 +3,13 @@ uses them although the spec lists none, GET/PATCH/DELETE of one template by id).
 
 The body is wrapped in `template` (Statuspage's name), `incident_template` is accepted too.
 A template's kind follows its status: a maintenance status makes a maintenance template.
+Its title, body and cause note are the page's default language; `translations` gives the
+others' (`{"en": {"title": "…", "body": "…"}}`), as on incidents.
 """
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -20,7 +23,15 @@ from statuspage.api.base import (
     Pagination,
     wrapped,
 )
-from statuspage.api.fields import ComponentRefs, Flag, Text
+from statuspage.api.fields import (
+    ChannelRefs,
+    ComponentRefs,
+    Flag,
+    Reassurances,
+    Text,
+    Translations,
+    texts_of,
+)
 from statuspage.shapes.objects import IncidentTemplateSerializer
 from statuspage.status import services
 from statuspage.status.models import (
@@ -30,32 +41,50 @@ from statuspage.status.models import (
     IncidentStatus,
     IncidentTemplate,
 )
+from statuspage.status.translation import set_texts
+
+TITLE_LIMIT, BODY_LIMIT, CAUSE_NOTE_LIMIT = 255, 25000, 5000
+TEXTS = ("title", "body", "cause_note")
 
 
 class IncidentTemplateInput(serializers.Serializer):
-    name = Text(max_length=255)
-    title = Text(max_length=255)
-    body = Text()
+    name = Text(max_length=255, help_text="The template's own name, for operators.")
+    title = Text(max_length=TITLE_LIMIT, help_text="In the page's default language.")
+    body = Text(max_length=BODY_LIMIT, help_text="In the page's default language.")
     update_status = serializers.ChoiceField(choices=IncidentStatus.choices, required=False)
     should_send_notifications = Flag(required=False)
     component_ids = ComponentRefs(required=False)
     cause = serializers.ChoiceField(choices=[*Cause.choices, ("", "")], required=False)
-    alternative_channel = Text(allow_blank=True, max_length=2000, required=False)
+    cause_note = Text(
+        allow_blank=True, allow_null=True, max_length=CAUSE_NOTE_LIMIT, required=False
+    )
+    reassurances = Reassurances(required=False)
+    channel_ids = ChannelRefs(required=False)
+    translations = Translations(
+        {"title": TITLE_LIMIT, "body": BODY_LIMIT, "cause_note": CAUSE_NOTE_LIMIT}, required=False
+    )
     group_id = Text(allow_blank=True, allow_null=True, required=False, help_text="Ignored.")
     should_tweet = Flag(required=False, help_text="Ignored.")
 
 
+@transaction.atomic
 def save(template: IncidentTemplate, data: dict) -> IncidentTemplate:
-    for name in ("name", "title", "body", "should_send_notifications", "alternative_channel"):
+    for name in ("name", "should_send_notifications", "reassurances"):
         if name in data:
             setattr(template, name, data[name])
+    for name in TEXTS:  # per language, never the active language's column
+        texts = texts_of(data, name)
+        if texts is not None:
+            set_texts(template, name, texts)
     if "cause" in data:
         template.cause = data["cause"] or ""
     if "update_status" in data:
         template.update_status = data["update_status"]
         maintenance = data["update_status"] in STATUSES_BY_KIND[IncidentKind.MAINTENANCE]
         template.kind = IncidentKind.MAINTENANCE if maintenance else IncidentKind.INCIDENT
-    return services.save_template(template, data.get("component_ids"))
+    return services.save_template(
+        template, data.get("component_ids"), channels=data.get("channel_ids")
+    )
 
 
 class TemplateView(ManagementView):
@@ -70,7 +99,7 @@ class IncidentTemplateList(TemplateView):
         responses={200: IncidentTemplateSerializer(many=True), **ERRORS},
     )
     def get(self, request: Request, page_id: str) -> Response:
-        templates = IncidentTemplate.objects.prefetch_related("components__group")
+        templates = IncidentTemplate.objects.prefetch_related("components__group", "channels")
         listed = Pagination(request).slice(templates)
         return self.respond(IncidentTemplateSerializer, listed, many=True)
 

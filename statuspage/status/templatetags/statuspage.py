@@ -6,11 +6,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django import template
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import pgettext
 
 from statuspage.lib.markup import render_markdown
+from statuspage.lib.zones import zone_label, zone_name
 from statuspage.status.models import ComponentStatus, IncidentStatus
 
 register = template.Library()
@@ -21,32 +23,57 @@ def markdown_filter(source: str) -> SafeString:
     return mark_safe(render_markdown(source))
 
 
-def _offset(moment: datetime) -> str:
+def _offset_minutes(moment: datetime) -> int:
     offset = moment.utcoffset()
-    if offset is None:
-        return ""
-    minutes = int(offset.total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    hours, mins = divmod(abs(minutes), 60)
-    return f"UTC{sign}{hours:02d}:{mins:02d}"
+    return int(offset.total_seconds() // 60) if offset is not None else 0
+
+
+def _date_and_time(local: datetime, style: str, *, with_year: bool) -> str:
+    if style == "date":
+        return formats.date_format(local, "DATE_FORMAT")
+    if style == "time":
+        return formats.date_format(local, "TIME_FORMAT")
+    if with_year:
+        return formats.date_format(local, "DATETIME_FORMAT")
+    # Translated: the format of a date and time within the current year ("Nov 30, 15:30",
+    # "11月30日 15:30").
+    return formats.date_format(local, pgettext("date and time without the year", "M j, H:i"))
 
 
 @register.simple_tag
-def when(moment: datetime | None, zone: ZoneInfo, style: str = "datetime") -> str:
-    """A <time> element in the page's zone with its UTC offset; page.js adds the visitor's own.
+def when(moment: datetime | None, zone: ZoneInfo, style: str = "datetime", year: str = "") -> str:
+    """A <time> element in the page's zone, named as people name it ("北京时间 11月30日 15:30",
+    "Nov 30, 15:30 Beijing time"); the year only when it is not this year's (or with
+    year="always", for feeds read long after). page.js adds the visitor's own time when their
+    zone differs, from `data-offset` (the page zone's offset in minutes).
 
-    Nothing relative ("5 minutes ago") is rendered here: cached HTML must not go stale.
+    Nothing relative ("5 minutes ago") is rendered here: cached HTML must not go stale. "This
+    year" is the one exception; a page that uses it expires at the new year (views.py).
     """
     if moment is None:
         return ""
     local = moment.astimezone(zone)
-    fmt = {"datetime": "DATETIME_FORMAT", "date": "DATE_FORMAT", "time": "TIME_FORMAT"}[style]
-    text = formats.date_format(local, fmt)
+    with_year = year == "always" or local.year != timezone.localdate(timezone=zone).year
+    text = _date_and_time(local, style, with_year=with_year)
     if style != "date":
-        text = f"{text} ({_offset(local)})"
+        # Translated: Chinese names the zone first ("北京时间 15:30").
+        text = pgettext("a time and its zone", "%(time)s %(zone)s") % {
+            "time": text,
+            "zone": zone_name(zone),
+        }
     return format_html(
-        '<time datetime="{}" data-style="{}">{}</time>', moment.isoformat(), style, text
+        '<time datetime="{}" data-style="{}" data-offset="{}">{}</time>',
+        moment.isoformat(),
+        style,
+        _offset_minutes(local),
+        text,
     )
+
+
+@register.simple_tag
+def zone_label_of(zone: ZoneInfo | None, at: datetime | None = None) -> str:
+    """ "北京时间 (UTC+8)": the page's zone, for the footer's note."""
+    return zone_label(zone, at) if zone else ""
 
 
 @register.filter
@@ -57,6 +84,12 @@ def component_status_label(value: str) -> str:
 @register.filter
 def incident_status_label(value: str) -> str:
     return str(IncidentStatus(value).label) if value in IncidentStatus.values else value
+
+
+@register.filter
+def names(things) -> str:
+    """ "Disbursement, Credit assessment" / "放款、信用评估": the things' names as a list."""
+    return pgettext("between names in a list", ", ").join(str(thing.name) for thing in things)
 
 
 @register.filter

@@ -1,0 +1,107 @@
+"""A real browser: an operator in Beijing signs in to the console, types 15:30 as the expected
+recovery, saves, and visitors read 15:30 on the page. Chromium through Playwright against
+pytest-django's live server, as in tests/public/test_browser.py."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.db import connections
+from django.utils import timezone
+from playwright.sync_api import sync_playwright
+
+from statuspage.status import services
+from statuspage.status.models import Incident, Page
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+CHROMIUM = shutil.which(os.environ.get("CHROMIUM", "chromium"))
+if CHROMIUM is None:
+    how = "apt-get install chromium (or set CHROMIUM to a Chromium binary) to run them"
+    if os.environ.get("CI"):  # CI installs it: a missing browser there is a failure, not a skip
+        raise RuntimeError(f"the browser tests need Chromium: {how}")
+    pytest.skip(f"browser tests: Chromium not found; {how}", allow_module_level=True)
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "operator-password-1"
+
+
+@pytest.fixture
+def browser(transactional_db, monkeypatch) -> Iterator:
+    """Chromium for one test (see tests/public/test_browser.py for why it is set up so)."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as driver:
+        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+        connections.close_all()
+
+
+@pytest.fixture
+def signed_in_operator(transactional_db) -> User:
+    user = User.objects.create_user("olga", password=PASSWORD, is_staff=True)
+    user.groups.add(Group.objects.get(name="Operator"))
+    return user
+
+
+def sign_in(tab, base: str, next_path: str) -> None:
+    tab.goto(f"{base}/admin/login/?next={next_path}")
+    tab.fill("#id_username", "olga")
+    tab.fill("#id_password", PASSWORD)
+    tab.click("input[type=submit]")
+    tab.wait_for_url(f"{base}{next_path}")
+
+
+def test_an_operator_types_a_local_time_and_visitors_read_the_same_time(
+    browser, live_server, components, signed_in_operator
+):
+    outage = services.open_incident(
+        Incident(name_zh_hans="放款失败", name_en="Disbursement failing"),
+        body={"zh-hans": "放款失败。", "en": "Payouts are failing."},
+        component_statuses={components["disbursement"]: "major_outage"},
+        notify=False,
+    )
+    tomorrow = timezone.localdate(timezone=Page.get().zone) + timedelta(days=1)
+    change = f"/admin/status/incident/{outage.pk}/change/"
+    # An operator in Beijing: the browser's clock is in the page's zone.
+    tab = browser.new_context(locale="en-US", timezone_id="Asia/Shanghai").new_page()
+    sign_in(tab, live_server.url, change)
+
+    assert "Times are Beijing time (UTC+8)." in tab.content()
+    # Django's "you are N hours ahead of server time" note: not shown, the clocks agree.
+    assert tab.locator(".timezonewarning").count() == 0
+    tab.fill("#id_expected_recovery_at_0", tomorrow.isoformat())
+    tab.fill("#id_expected_recovery_at_1", "15:30")
+    tab.click("input[name=_save]")
+    tab.wait_for_url(f"{live_server.url}/admin/status/incident/")
+
+    outage.refresh_from_db()
+    assert outage.expected_recovery_at == datetime(
+        tomorrow.year, tomorrow.month, tomorrow.day, 7, 30, tzinfo=UTC
+    )
+    visitor = browser.new_context(locale="en-US", timezone_id="Asia/Shanghai").new_page()
+    visitor.goto(live_server.url + "/")
+    assert "15:30" in visitor.content()
+
+
+def test_an_operator_elsewhere_is_told_the_console_runs_on_the_page_s_clock(
+    browser, live_server, components, signed_in_operator
+):
+    """From London the console still reads Beijing time, and Django's note says so."""
+    tab = browser.new_context(locale="en-US", timezone_id="Europe/London").new_page()
+    sign_in(tab, live_server.url, "/admin/status/incident/add/")
+    assert tab.locator(".timezonewarning").first.inner_text().startswith("Note: You are 8 hours")
