@@ -68,9 +68,20 @@ admin.site.index_title = _("Operations")
 admin.site.site_url = "/"
 
 
+def titled(filter_class: type[admin.FieldListFilter], title: StrOrPromise):
+    """`filter_class` under our own (translated) title, for a field without a verbose name."""
+
+    class Titled(filter_class):  # type: ignore[valid-type,misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.title = title
+
+    return Titled
+
+
 @admin.register(Page)
 class PageAdmin(TranslationAdmin):
-    list_display = ["name", "time_zone", "updated_at"]
+    list_display = ["name", "time_zone", "last_changed"]
     fields = ["name", "time_zone", "homepage_url"]
     formfield_overrides = {URLField: {"assume_scheme": "https"}}  # Django 6's default
 
@@ -79,6 +90,10 @@ class PageAdmin(TranslationAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+    @admin.display(description=_("last changed"), ordering="updated_at")
+    def last_changed(self, page: Page) -> datetime:
+        return page.updated_at
 
     def save_model(self, request, obj, form, change) -> None:
         services.save_page(obj)
@@ -163,12 +178,70 @@ class ComponentAdmin(TranslationAdmin):
 
 @admin.register(StatusChange)
 class StatusChangeAdmin(ReadOnlyLog, admin.ModelAdmin):
-    """The append-only log: readable, never editable."""
+    """The append-only log: readable, never editable. Its fields have no verbose names in the
+    model, so every column, filter and line of its page is named here."""
 
-    list_display = ["at", "component", "old_status", "new_status", "cause", "actor"]
-    list_filter = ["cause", "new_status", "component"]
+    list_display = ["when", "component_name", "old", "new", "cause_shown", "actor_shown"]
+    list_filter = [
+        ("cause", titled(admin.ChoicesFieldListFilter, _("cause"))),
+        ("new_status", titled(admin.ChoicesFieldListFilter, _("new status"))),
+        ("component", titled(admin.RelatedFieldListFilter, _("component"))),
+    ]
     list_select_related = ["component", "component__group"]
     date_hierarchy = "at"
+    fields = readonly_fields = [
+        "when",
+        "component_name",
+        "old",
+        "new",
+        "cause_shown",
+        "update_shown",
+        "actor_shown",
+    ]
+
+    @admin.display(description=_("when"), ordering="at")
+    def when(self, change: StatusChange) -> datetime:
+        return change.at
+
+    @admin.display(description=_("component"), ordering="component")
+    def component_name(self, change: StatusChange) -> str:
+        return change.component.display_name
+
+    @admin.display(description=_("from"), ordering="old_status")
+    def old(self, change: StatusChange) -> str:
+        return change.get_old_status_display()
+
+    @admin.display(description=_("to"), ordering="new_status")
+    def new(self, change: StatusChange) -> str:
+        return change.get_new_status_display()
+
+    @admin.display(description=_("cause"), ordering="cause")
+    def cause_shown(self, change: StatusChange) -> str:
+        return change.get_cause_display()
+
+    @admin.display(description=_("incident update"))
+    def update_shown(self, change: StatusChange) -> str:
+        update = change.incident_update
+        if update is None:
+            return "—"
+        url = reverse("admin:status_incident_change", args=[update.incident_id])
+        return format_html('<a href="{}">{}</a>', url, update.incident.name)
+
+    @admin.display(description=_("by"), ordering="actor")
+    def actor_shown(self, change: StatusChange) -> str:
+        return change.actor or "—"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Named in words on its page (the model's own name for it is a line of codes)."""
+        change = self.get_object(request, object_id)
+        if change is not None:
+            summary = (
+                f"{change.component.display_name}: "
+                f"{change.get_old_status_display()} → {change.get_new_status_display()}"
+            )
+            extra_context = {**(extra_context or {}), "change_summary": summary,
+                             "subtitle": summary}  # fmt: skip
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 class IncidentUpdateInline(admin.StackedInline):
@@ -229,17 +302,6 @@ class MissedPromiseFilter(admin.SimpleListFilter):
         if self.value() == "next_update":
             return queryset.filter(overdue.missed_next_update(now))
         return queryset
-
-
-def titled(filter_class: type[admin.FieldListFilter], title: StrOrPromise):
-    """`filter_class` under our own (translated) title, for a field without a verbose name."""
-
-    class Titled(filter_class):  # type: ignore[valid-type,misc]
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.title = title
-
-    return Titled
 
 
 # Each kind's screen: what its add and change pages are called and what closes it.
@@ -606,7 +668,6 @@ class IncidentTemplateAdmin(admin.ModelAdmin):
     form = IncidentTemplateForm
     list_display = ["name", "kind", "title", "update_status", "use_link"]
     list_filter = ["kind"]
-    filter_horizontal = ["components"]
     fields = [
         "name",
         "kind",

@@ -422,9 +422,12 @@ class IncidentTemplateForm(TranslatedTextsForm):
         ]
         widgets = {
             "channels": forms.CheckboxSelectMultiple,
+            "components": forms.CheckboxSelectMultiple,
             **{name: forms.Textarea(attrs={"rows": 4}) for name in per_language("body")},
             **{name: forms.Textarea(attrs={"rows": 2}) for name in per_language("cause_note")},
         }
+        # The model's field has no verbose name.
+        labels = {"components": _("affected components")}
 
 
 class FunctionForm(TranslatedTextsForm):
