@@ -189,15 +189,9 @@ class StatusChangeAdmin(ReadOnlyLog, admin.ModelAdmin):
     ]
     list_select_related = ["component", "component__group"]
     date_hierarchy = "at"
-    fields = readonly_fields = [
-        "when",
-        "component_name",
-        "old",
-        "new",
-        "cause_shown",
-        "update_shown",
-        "actor_shown",
-    ]
+    readonly_fields = ["when", "component_name", "old", "new", "cause_shown", "update_shown",
+                       "actor_shown"]  # fmt: skip
+    fields = tuple(readonly_fields)
 
     @admin.display(description=_("when"), ordering="at")
     def when(self, change: StatusChange) -> datetime:
