@@ -263,3 +263,18 @@ def test_the_incident_list_s_columns_are_named_in_chinese(world):
     )
     assert "影响" in headers
     assert not {"Impact", "Created at", "Resolved at"} & set(headers), headers
+
+
+def test_the_front_page_s_start_module_is_chinese(world):
+    """The front page's own module (the three screens, the templates, what is open); the app
+    list below it names third-party apps too and is not ours."""
+    english, chinese = consoles()
+
+    def start_module(client: Client) -> str:
+        page = client.get("/admin/").text
+        begin = page.index('<div class="module" id="start">')
+        return page[begin : page.index("</div>", begin)]
+
+    assert "New scheduled maintenance" in start_module(english)
+    assert untranslated(start_module(english), start_module(chinese)) == []
+    assert "新建计划维护" in start_module(chinese)
