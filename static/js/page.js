@@ -56,7 +56,7 @@
     row.addEventListener("mouseleave", function () { if (document.activeElement !== row) choose(-1); });
     row.addEventListener("click", function (event) {
       var index = indexOf(event.target);
-      if (index >= 0) choose(index === chosen && event.pointerType !== "mouse" ? -1 : index);
+      if (index >= 0) choose(index);  // a tap: touch screens have no hover
     });
     row.addEventListener("focus", function () { if (chosen < 0) choose(bars.length - 1); });
     row.addEventListener("blur", function () { choose(-1); });
