@@ -96,10 +96,11 @@ def grouped_choices(bound_field) -> list[ChoiceGroup]:
             key = f"component:{component.pk}"
             groups[key] = ChoiceGroup("")
             order.append((component.position, 1, key))
-        groups[key].choices.append((component.position, widget))
+        groups[key].choices.append((component.position, widget, component.name))
     result = []
     for _position, _kind, key in sorted(order):
         group = groups[key]
-        group.choices = [w for _p, w in sorted(group.choices, key=lambda pair: pair[0])]
+        ordered = sorted(group.choices, key=lambda choice: choice[0])
+        group.choices = [(widget, name) for _position, widget, name in ordered]
         result.append(group)
     return result
