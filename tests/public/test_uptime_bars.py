@@ -89,6 +89,7 @@ def test_the_bars_speak_the_visitor_s_language(client, history):
         yesterday = formats.date_format(history - timedelta(days=1), "DATE_FORMAT")
     assert f'data-tip="{yesterday} · ' in body
     assert "日" in yesterday
+    assert 'aria-label="放款：90 天内可用率 99.99%，1 次事件"' in body
 
 
 def test_the_page_with_its_bars_costs_no_query_until_it_changes(
