@@ -52,6 +52,11 @@ def audit(chromium, paths: list[str], base: str) -> list[str]:
                     tab.set_viewport_size(size)
                     where = f"{path} {locale} {scheme} {size['width']}"
                     problems += [f"{where}: {v}" for v in serious_violations(tab)]
+            duplicates = tab.evaluate(
+                """() => { const ids = [...document.querySelectorAll("[id]")].map(e => e.id);
+                           return ids.filter((id, i) => ids.indexOf(id) !== i); }"""
+            )
+            problems += [f"{path} {locale}: duplicate id {d}" for d in duplicates]
         context.close()
     return problems
 
@@ -113,6 +118,13 @@ def test_no_page_logs_an_error_fails_a_request_or_shifts(
             assert tab.evaluate("window.__shifts") == 0, f"layout shift on {path} ({locale})"
         if zone == "Europe/Berlin":
             assert tab.locator("[data-visitor-zone]").is_visible()  # the script did run
+            tab.goto(live_server.url + "/")
+            # "(your time)" on the coloured banner is the banner's colour, not grey.
+            note, banner = tab.locator(".banner time[data-visitor]").first.evaluate(
+                """t => [getComputedStyle(t, "::after").color,
+                         getComputedStyle(t.closest(".banner")).color]"""
+            )
+            assert note == banner
         assert watched.problems == []
         context.close()
     icon = chromium.new_page().goto(live_server.url + "/favicon.ico")
