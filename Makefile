@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint format messages bench-read bench-fanout clean
+.PHONY: run test lint format messages screenshots bench-read bench-fanout clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("statuspage needs Python 3.11 or newer" if sys.version_info < (3, 11) else 0)'
@@ -39,6 +39,11 @@ messages: $(TEST_STAMP)
 	$(BIN)/python manage.py makemessages --all --no-obsolete --ignore '.venv/*' --ignore 'bench/*' --ignore 'tests/*'
 	$(BIN)/python manage.py makemessages --all --no-obsolete -d djangojs --ignore '.venv/*' --ignore 'staticfiles/*'
 	$(BIN)/python manage.py compilemessages --ignore ".venv/*"
+
+# Photographs of the public pages and the admin's incident screen into docs/screenshots/ (needs
+# Chromium and a Chinese font: apt-get install chromium fonts-wqy-microhei).
+screenshots: $(TEST_STAMP)
+	RUN_DIR=$${RUN_DIR:-$(CURDIR)/.run/screenshots} $(BIN)/python -m pytest -q -p no:cacheprovider -rs tests/public/screenshots.py
 
 clean:
 	rm -rf $(VENV) .run staticfiles published

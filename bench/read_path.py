@@ -8,7 +8,8 @@ One run, on this machine:
 1. starts the service as `make run` does (demo data; SQLite and the embedded Redis, or
    DATABASE_URL/REDIS_URL if set), with PUBLISH_DIR and the benchmark's ceiling view on;
 2. measures with wrk (64 connections) `/` in both languages, `/api/v2/summary.json`,
-   `/api/v2/status.json` and `/api/app/status.json` (default and English), each with and without `Accept-Encoding: gzip`, beside
+   `/api/v2/status.json` and `/api/app/status.json` (default and English), each with and
+   without `Accept-Encoding: gzip`, beside
    (a) the same server answering a constant-bytes view through the same middleware and
    (b) nginx serving the identical bytes as a static file;
 3. measures the published files behind deploy/nginx.conf against (b);

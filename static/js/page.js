@@ -1,5 +1,6 @@
 // Progressive enhancement only: the page is complete without this script.
-// Adds the visitor's own local time beside times shown in the page's zone.
+// Adds the visitor's own local time beside times shown in the page's zone, and opens the uptime
+// bars' days by hover, tap and keyboard.
 (function () {
   "use strict";
   var lang = document.documentElement.lang || "en";
@@ -28,4 +29,43 @@
       note.hidden = false;
     } catch (e) { /* old browser: the page zone is enough */ }
   }
+})();
+
+// Uptime bars: a day's text opens on hover, on tap and with the arrow keys (the row is one
+// focusable picture whose label is the whole sentence; the day's text goes to a live region).
+(function () {
+  "use strict";
+  document.querySelectorAll(".bars").forEach(function (row) {
+    var bars = row.querySelectorAll(".bar");
+    var detail = row.parentNode.querySelector(".day-detail");
+    if (!bars.length || !detail) return;
+    var chosen = -1;
+    row.setAttribute("data-ready", "");
+    function choose(index) {
+      if (chosen >= 0) bars[chosen].classList.remove("chosen");
+      chosen = index;
+      if (index < 0) { detail.textContent = ""; return; }
+      bars[index].classList.add("chosen");
+      detail.textContent = bars[index].getAttribute("data-tip");
+    }
+    function indexOf(target) { return Array.prototype.indexOf.call(bars, target); }
+    row.addEventListener("mouseover", function (event) {
+      var index = indexOf(event.target);
+      if (index >= 0) choose(index);
+    });
+    row.addEventListener("mouseleave", function () { if (document.activeElement !== row) choose(-1); });
+    row.addEventListener("click", function (event) {
+      var index = indexOf(event.target);
+      if (index >= 0) choose(index);  // a tap: touch screens have no hover
+    });
+    row.addEventListener("focus", function () { if (chosen < 0) choose(bars.length - 1); });
+    row.addEventListener("blur", function () { choose(-1); });
+    row.addEventListener("keydown", function (event) {
+      var next = { ArrowLeft: chosen - 1, ArrowRight: chosen + 1, Home: 0, End: bars.length - 1 }[event.key];
+      if (event.key === "Escape") { choose(-1); return; }
+      if (next === undefined) return;
+      event.preventDefault();
+      choose(Math.max(0, Math.min(bars.length - 1, next)));
+    });
+  });
 })();

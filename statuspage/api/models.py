@@ -76,7 +76,9 @@ class ApiKey(models.Model):
         editable=False,
         help_text=_("The key's first characters, to recognise it."),
     )
-    hashed_key = models.CharField(max_length=64, unique=True, editable=False)
+    hashed_key = models.CharField(
+        max_length=64, unique=True, editable=False, verbose_name=_("key hash")
+    )
     scopes = models.JSONField(_("scopes"), default=list, validators=[validate_scopes])
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

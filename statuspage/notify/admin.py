@@ -54,6 +54,10 @@ class SubscriberAdmin(admin.ModelAdmin):
     fields = ["mode", "email", "endpoint", "language", "components", "incident", *readonly_fields]
     actions = ["reactivate_selected", "resend_confirmation"]
 
+    @admin.display(description=_("signing secret"))
+    def masked_secret(self, subscriber: Subscriber) -> str:
+        return subscriber.masked_secret
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # subscribers sign up themselves, or come through the API
 

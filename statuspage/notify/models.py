@@ -60,14 +60,24 @@ class SubscriberQuerySet(models.QuerySet):
 
 
 class Subscriber(models.Model):
-    id = models.CharField(primary_key=True, max_length=12, default=new_public_id, editable=False)
+    id = models.CharField(
+        primary_key=True, max_length=12, default=new_public_id, editable=False, verbose_name=_("ID")
+    )
     mode = models.CharField(_("type"), max_length=16, choices=Mode.choices)
     email = models.EmailField(
         _("email"), max_length=254, help_text=_("For webhooks: the owner told about failures.")
     )
     endpoint = models.URLField(_("webhook URL"), max_length=2000, blank=True)
-    secret = models.CharField(max_length=64, blank=True, default=new_webhook_secret, editable=False)
-    secret_shown_at = models.DateTimeField(null=True, blank=True, editable=False)
+    secret = models.CharField(
+        max_length=64,
+        blank=True,
+        default=new_webhook_secret,
+        editable=False,
+        verbose_name=_("signing secret"),
+    )
+    secret_shown_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("secret shown")
+    )
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
@@ -95,16 +105,34 @@ class Subscriber(models.Model):
         db_index=True,
     )
     # Rotated to invalidate every link sent so far (confirm: on use; manage: on request).
-    confirm_nonce = models.CharField(max_length=32, default=new_nonce, editable=False)
-    manage_nonce = models.CharField(max_length=32, default=new_nonce, editable=False)
-    confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
-    confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    quarantined_at = models.DateTimeField(null=True, blank=True, editable=False)
-    quarantine_reason = models.TextField(blank=True, editable=False)
-    owner_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
-    unsubscribed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    confirm_nonce = models.CharField(
+        max_length=32, default=new_nonce, editable=False, verbose_name=_("confirmation nonce")
+    )
+    manage_nonce = models.CharField(
+        max_length=32, default=new_nonce, editable=False, verbose_name=_("manage nonce")
+    )
+    confirmation_sent_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("confirmation sent")
+    )
+    confirmed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("confirmed")
+    )
+    quarantined_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("quarantined")
+    )
+    quarantine_reason = models.TextField(
+        blank=True, editable=False, verbose_name=_("quarantine reason")
+    )
+    owner_notified_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("owner told")
+    )
+    unsubscribed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("unsubscribed")
+    )
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("last changed"))
 
     objects = SubscriberQuerySet.as_manager()
 
@@ -153,19 +181,35 @@ class Notice(models.Model):
     other language ({"en": {...}}), so every subscriber reads theirs (`payload_in`).
     """
 
-    kind = models.CharField(max_length=24, choices=NoticeKind.choices)
+    kind = models.CharField(max_length=24, choices=NoticeKind.choices, verbose_name=_("kind"))
     incident = models.ForeignKey(
-        Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="notices"
+        Incident,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="notices",
+        verbose_name=_("incident"),
     )
     update = models.ForeignKey(
-        IncidentUpdate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        IncidentUpdate,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("update"),
     )
-    component_ids = models.JSONField(default=list)
-    payload = models.JSONField()
-    translated_payloads = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    fanout_cursor = models.CharField(max_length=12, blank=True, default="")
-    fanned_out_at = models.DateTimeField(null=True, blank=True)
+    component_ids = models.JSONField(default=list, verbose_name=_("components"))
+    payload = models.JSONField(verbose_name=_("payload"))
+    translated_payloads = models.JSONField(
+        default=dict, blank=True, verbose_name=_("payloads in other languages")
+    )
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("created")
+    )
+    fanout_cursor = models.CharField(
+        max_length=12, blank=True, default="", verbose_name=_("fan-out position")
+    )
+    fanned_out_at = models.DateTimeField(null=True, blank=True, verbose_name=_("fanned out"))
 
     class Meta:
         ordering = ["-created_at"]
@@ -216,23 +260,41 @@ class DeliveryStatus(models.TextChoices):
 class Delivery(models.Model):
     """One notice to one subscriber: claimed, attempted, retried or given up, never lost."""
 
-    uid = models.CharField(max_length=32, unique=True, default=new_delivery_uid, editable=False)
-    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="deliveries")
-    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="deliveries")
-    mode = models.CharField(max_length=16, choices=Mode.choices)
-    status = models.CharField(
-        max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    uid = models.CharField(
+        max_length=32,
+        unique=True,
+        default=new_delivery_uid,
+        editable=False,
+        verbose_name=_("message ID"),
     )
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    lease_token = models.CharField(max_length=32, blank=True, default="")
-    lease_until = models.DateTimeField(null=True, blank=True)
+    notice = models.ForeignKey(
+        Notice, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("notice")
+    )
+    subscriber = models.ForeignKey(
+        Subscriber,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("subscriber"),
+    )
+    mode = models.CharField(max_length=16, choices=Mode.choices, verbose_name=_("channel"))
+    status = models.CharField(
+        max_length=16,
+        choices=DeliveryStatus.choices,
+        default=DeliveryStatus.PENDING,
+        verbose_name=_("status"),
+    )
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
+    next_attempt_at = models.DateTimeField(default=timezone.now, verbose_name=_("next attempt"))
+    lease_token = models.CharField(max_length=32, blank=True, default="", verbose_name=_("lease"))
+    lease_until = models.DateTimeField(null=True, blank=True, verbose_name=_("leased until"))
     # When it was last put in a queue: the sweeper does not queue it again while it waits there.
-    dispatched_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    dispatched_at = models.DateTimeField(null=True, blank=True, verbose_name=_("queued"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    last_status_code = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("last status code")
+    )
+    delivered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("delivered"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created"))
 
     class Meta:
         ordering = ["-id"]
@@ -252,12 +314,16 @@ class Delivery(models.Model):
 class Attempt(models.Model):
     """One try of a delivery: what happened, how long it took."""
 
-    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log")
-    at = models.DateTimeField(default=timezone.now)
-    duration_ms = models.PositiveIntegerField(default=0)
-    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    ok = models.BooleanField(default=False)
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.CASCADE, related_name="attempt_log", verbose_name=_("delivery")
+    )
+    at = models.DateTimeField(default=timezone.now, verbose_name=_("when"))
+    duration_ms = models.PositiveIntegerField(default=0, verbose_name=_("duration (ms)"))
+    status_code = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("status code")
+    )
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    ok = models.BooleanField(default=False, verbose_name=_("succeeded"))
 
     class Meta:
         ordering = ["-at", "-id"]

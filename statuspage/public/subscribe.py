@@ -38,7 +38,9 @@ class ComponentChoice(forms.ModelMultipleChoiceField):
 
 
 class SubscribeForm(forms.Form):
-    mode = forms.ChoiceField(choices=Mode.choices, widget=forms.HiddenInput, initial=Mode.EMAIL)
+    # The form leads with email; the webhook's own button (under "For developers") sends
+    # mode=webhook. Without a mode (Enter in a field), a filled-in webhook URL means a webhook.
+    mode = forms.ChoiceField(choices=Mode.choices, widget=forms.HiddenInput, required=False)
     email = forms.EmailField(label=_("Email address"), max_length=254)
     endpoint = forms.URLField(
         label=_("Webhook URL"),
@@ -59,6 +61,8 @@ class SubscribeForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
+        if not data.get("mode") and "mode" not in self.errors:
+            data["mode"] = Mode.WEBHOOK if self.data.get("endpoint", "").strip() else Mode.EMAIL
         if data.get("mode") == Mode.WEBHOOK and not data.get("endpoint"):
             self.add_error("endpoint", _("Enter the URL we should POST to."))
         if data.get("mode") == Mode.EMAIL:

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.status_page, name="status-page"),
     path("incidents/<str:incident_id>", views.incident_page, name="incident-page"),
     path("history", views.history_page, name="history"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("language/<str:language>/", views.set_language, name="set-language"),
     path("", include("statuspage.public.subscribe")),
     path("", include("statuspage.public.feeds")),

@@ -4,12 +4,20 @@ exactly what the API writes: updates, status log, impact, notifications and the 
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet, URLField
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +46,7 @@ from statuspage.status.models import (
     ComponentStatus,
     Function,
     Incident,
+    IncidentKind,
     IncidentQuerySet,
     IncidentStatus,
     IncidentTemplate,
@@ -50,15 +59,29 @@ from statuspage.status.models import (
 )
 from statuspage.status.translation import language_codes, text_in
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 admin.site.site_header = _("Status page operations")
 admin.site.site_title = _("Status page operations")
 admin.site.index_title = _("Operations")
 admin.site.site_url = "/"
 
 
+def titled(filter_class: type[admin.FieldListFilter], title: StrOrPromise):
+    """`filter_class` under our own (translated) title, for a field without a verbose name."""
+
+    class Titled(filter_class):  # type: ignore[valid-type,misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.title = title
+
+    return Titled
+
+
 @admin.register(Page)
 class PageAdmin(TranslationAdmin):
-    list_display = ["name", "time_zone", "updated_at"]
+    list_display = ["name", "time_zone", "last_changed"]
     fields = ["name", "time_zone", "homepage_url"]
     formfield_overrides = {URLField: {"assume_scheme": "https"}}  # Django 6's default
 
@@ -67,6 +90,10 @@ class PageAdmin(TranslationAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+    @admin.display(description=_("last changed"), ordering="updated_at")
+    def last_changed(self, page: Page) -> datetime:
+        return page.updated_at
 
     def save_model(self, request, obj, form, change) -> None:
         services.save_page(obj)
@@ -151,12 +178,64 @@ class ComponentAdmin(TranslationAdmin):
 
 @admin.register(StatusChange)
 class StatusChangeAdmin(ReadOnlyLog, admin.ModelAdmin):
-    """The append-only log: readable, never editable."""
+    """The append-only log: readable, never editable. Its fields have no verbose names in the
+    model, so every column, filter and line of its page is named here."""
 
-    list_display = ["at", "component", "old_status", "new_status", "cause", "actor"]
-    list_filter = ["cause", "new_status", "component"]
+    list_display = ["when", "component_name", "old", "new", "cause_shown", "actor_shown"]
+    list_filter = [
+        ("cause", titled(admin.ChoicesFieldListFilter, _("cause"))),
+        ("new_status", titled(admin.ChoicesFieldListFilter, _("new status"))),
+        ("component", titled(admin.RelatedFieldListFilter, _("component"))),
+    ]
     list_select_related = ["component", "component__group"]
     date_hierarchy = "at"
+    readonly_fields = ["when", "component_name", "old", "new", "cause_shown", "update_shown",
+                       "actor_shown"]  # fmt: skip
+    fields = tuple(readonly_fields)
+
+    @admin.display(description=_("when"), ordering="at")
+    def when(self, change: StatusChange) -> datetime:
+        return change.at
+
+    @admin.display(description=_("component"), ordering="component")
+    def component_name(self, change: StatusChange) -> str:
+        return change.component.display_name
+
+    @admin.display(description=_("from"), ordering="old_status")
+    def old(self, change: StatusChange) -> str:
+        return change.get_old_status_display()
+
+    @admin.display(description=_("to"), ordering="new_status")
+    def new(self, change: StatusChange) -> str:
+        return change.get_new_status_display()
+
+    @admin.display(description=_("cause"), ordering="cause")
+    def cause_shown(self, change: StatusChange) -> str:
+        return change.get_cause_display()
+
+    @admin.display(description=_("incident update"))
+    def update_shown(self, change: StatusChange) -> str:
+        update = change.incident_update
+        if update is None:
+            return "—"
+        url = reverse("admin:status_incident_change", args=[update.incident_id])
+        return format_html('<a href="{}">{}</a>', url, update.incident.name)
+
+    @admin.display(description=_("by"), ordering="actor")
+    def actor_shown(self, change: StatusChange) -> str:
+        return change.actor or "—"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Named in words on its page (the model's own name for it is a line of codes)."""
+        change = self.get_object(request, object_id)
+        if change is not None:
+            summary = (
+                f"{change.component.display_name}: "
+                f"{change.get_old_status_display()} → {change.get_new_status_display()}"
+            )
+            extra_context = {**(extra_context or {}), "change_summary": summary,
+                             "subtitle": summary}  # fmt: skip
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 class IncidentUpdateInline(admin.StackedInline):
@@ -219,20 +298,71 @@ class MissedPromiseFilter(admin.SimpleListFilter):
         return queryset
 
 
+# Each kind's screen: what its add and change pages are called and what closes it.
+ADD_TITLE = {
+    IncidentKind.INCIDENT: _("New incident"),
+    IncidentKind.MAINTENANCE: _("New scheduled maintenance"),
+    IncidentKind.ANNOUNCEMENT: _("New announcement"),
+}
+CLOSE_LABEL = {
+    IncidentKind.INCIDENT: _("Resolve this incident"),
+    IncidentKind.MAINTENANCE: _("Complete this maintenance"),
+    IncidentKind.ANNOUNCEMENT: _("End this announcement"),
+}
+CLOSE_CONFIRM = {
+    IncidentKind.INCIDENT: _(
+        "Resolve this incident? Its components go back to operational and subscribers are told."
+    ),
+    IncidentKind.MAINTENANCE: _(
+        "Complete this maintenance? Its components go back to operational and subscribers are told."
+    ),
+    IncidentKind.ANNOUNCEMENT: _("End this announcement? It leaves the page."),
+}
+CLOSED_MESSAGE = {
+    IncidentKind.INCIDENT: _("“%(name)s” is resolved; its components are operational again."),
+    IncidentKind.MAINTENANCE: _("“%(name)s” is completed; its components are operational again."),
+    IncidentKind.ANNOUNCEMENT: _("“%(name)s” has ended."),
+}
+
+
 @admin.register(Incident)
 class IncidentAdmin(admin.ModelAdmin):
+    """One screen per kind, each with only its own fields: an incident (title, components,
+    first update; cause, channels, promises, functions and the impact override folded away),
+    a maintenance (its window first) and an announcement (its expiry). A template opens the
+    screen of its kind with everything filled in; an open incident closes with one button."""
+
     form = IncidentForm
-    list_display = ["name", "kind", "status", "missed_promises", "impact", "created_at",
-                    "resolved_at"]  # fmt: skip
-    list_filter = [MissedPromiseFilter, "kind", "status", "impact", "cause"]
+    list_display = ["name", "kind", "status", "missed_promises", "impact_shown", "opened_at",
+                    "closed_at"]  # fmt: skip
+    list_filter = [
+        MissedPromiseFilter,
+        "kind",
+        "status",
+        ("impact", titled(admin.ChoicesFieldListFilter, _("impact"))),
+        "cause",
+    ]
     search_fields = [*per_language("name"), *(f"updates__{f}" for f in per_language("body"))]
     date_hierarchy = "created_at"
     inlines = [IncidentUpdateInline]
     actions = ["resolve_selected"]
     change_form_template = "admin/status/incident/change_form.html"
+    change_list_template = "admin/status/incident/change_list.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Incident]:
         return overdue.with_promises(super().get_queryset(request)).distinct()
+
+    @admin.display(description=_("impact"), ordering="impact")
+    def impact_shown(self, incident: Incident) -> str:
+        return incident.get_impact_display()
+
+    @admin.display(description=_("opened"), ordering="created_at")
+    def opened_at(self, incident: Incident) -> datetime:
+        return incident.created_at
+
+    @admin.display(description=_("closed"), ordering="resolved_at")
+    def closed_at(self, incident: Incident) -> datetime | None:
+        return incident.resolved_at
 
     @admin.display(description=_("missed promises"))
     def missed_promises(self, incident: Incident) -> str:
@@ -253,70 +383,148 @@ class IncidentAdmin(admin.ModelAdmin):
     def _functions(self) -> list[Function]:
         return list(Function.objects.all())
 
+    def _template(self, request: HttpRequest) -> IncidentTemplate | None:
+        template_id = request.GET.get("template")
+        if not template_id:
+            return None
+        return IncidentTemplate.objects.filter(pk=template_id).first()
+
+    def screen_kind(self, request: HttpRequest, obj: Incident | None = None) -> str:
+        """The kind whose screen this is: the incident's; for a new one the kind posted, asked
+        for (?kind=maintenance) or the template's; an incident when none (or an unknown one)."""
+        if obj is not None:
+            return obj.kind
+        kind = request.POST.get("kind") or request.GET.get("kind")
+        if not kind:
+            template = self._template(request)
+            kind = template.kind if template is not None else None
+        return kind if kind in IncidentKind.values else IncidentKind.INCIDENT
+
     def get_form(self, request, obj=None, change=False, **kwargs):
-        kwargs["form"] = IncidentForm.with_component_fields(self._components(), self._functions())
+        kwargs["form"] = IncidentForm.with_component_fields(
+            self._components(), self._functions(), kind=self.screen_kind(request, obj)
+        )
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fieldsets(self, request: HttpRequest, obj: Incident | None = None):
-        update_fields = [
-            "update_status",
-            per_language("message"),
-            "next_update_by",
-            "notify",
-            *(["reopen"] if obj else []),
-        ]
+        kind = self.screen_kind(request, obj)
+        folded = ["collapse"]
+
+        def unless_set(*fields: str) -> list[str]:
+            """Folded, unless the incident already says something there."""
+            if obj is None:
+                return folded
+            if "channels" in fields and obj.channels.exists():
+                return []
+            said = any(getattr(obj, f) not in (None, "", [], {}) for f in fields if f != "channels")
+            return [] if said else folded
+
+        head = ("kind", per_language("name"))
+        update = (
+            _("Post an update") if obj else _("First update"),
+            {
+                "fields": [
+                    "update_status",
+                    per_language("message"),
+                    "notify",
+                    *(["reopen"] if obj else []),
+                ]
+            },
+        )
+        components = (
+            _("Components"),
+            {
+                "fields": [component_field_name(c) for c in self._components()],
+                "description": _("Choose the status each affected component should have."),
+            },
+        )
         functions = [function_field_name(f) for f in self._functions()]
+        functions_set = (
+            [
+                (
+                    _("Functions"),
+                    {
+                        "classes": [] if obj and obj.function_states else folded,
+                        "fields": functions,
+                        "description": _(
+                            "What borrowers can do. Leave a function derived from its "
+                            "components, or say how it is doing during this incident."
+                        ),
+                    },
+                )
+            ]
+            if functions
+            else []
+        )
+        if kind == IncidentKind.MAINTENANCE:
+            meanwhile = ["cause_note", "reassurances", "channels"]
+            return [
+                (None, {"fields": head}),
+                (
+                    _("Maintenance window"),
+                    {
+                        "fields": [
+                            "scheduled_for",
+                            "scheduled_until",
+                            "scheduled_remind_prior",
+                            "scheduled_auto_in_progress",
+                            "scheduled_auto_completed",
+                            *(["recurrence"] if obj and obj.recurrence_id else []),
+                        ]
+                    },
+                ),
+                components,
+                update,
+                (
+                    _("What visitors should do meanwhile"),
+                    {
+                        "classes": unless_set(*meanwhile),
+                        "fields": [
+                            per_language("cause_note"),
+                            "channels",
+                            "reassurances",
+                            "next_update_by",
+                        ],
+                    },
+                ),
+                *functions_set,
+            ]
+        if kind == IncidentKind.ANNOUNCEMENT:
+            meanwhile = ["cause_note", "reassurances", "channels"]
+            return [
+                (None, {"fields": [*head, "expires_at"]}),
+                update,
+                (
+                    _("What visitors should do meanwhile"),
+                    {
+                        "classes": unless_set(*meanwhile),
+                        "fields": [per_language("cause_note"), "channels", "reassurances"],
+                    },
+                ),
+            ]
+        meanwhile = ["cause", "cause_note", "reassurances", "expected_recovery_at", "channels"]
         return [
-            (None, {"fields": ["kind", per_language("name"), "cause", "impact_override"]}),
+            (None, {"fields": head}),
+            components,
+            update,
             (
                 _("What visitors should do meanwhile"),
                 {
+                    "classes": unless_set(*meanwhile),
                     "fields": [
+                        "cause",
                         per_language("cause_note"),
                         "channels",
                         "reassurances",
                         "expected_recovery_at",
-                    ]
-                },
-            ),
-            *(
-                [
-                    (
-                        _("Functions"),
-                        {
-                            "fields": functions,
-                            "description": _(
-                                "What borrowers can do. Leave a function derived from its "
-                                "components, or say how it is doing during this incident."
-                            ),
-                        },
-                    )
-                ]
-                if functions
-                else []
-            ),
-            (
-                _("Maintenance window"),
-                {
-                    "classes": ["collapse"] if obj and not obj.is_maintenance else [],
-                    "fields": [
-                        "scheduled_for",
-                        "scheduled_until",
-                        "scheduled_remind_prior",
-                        "scheduled_auto_in_progress",
-                        "scheduled_auto_completed",
-                        *(["recurrence"] if obj and obj.recurrence_id else []),
+                        "next_update_by",
                     ],
                 },
             ),
-            (_("Announcement"), {"classes": ["collapse"], "fields": ["expires_at"]}),
-            (_("Post an update") if obj else _("First update"), {"fields": update_fields}),
+            *functions_set,
             (
-                _("Components"),
-                {
-                    "fields": [component_field_name(c) for c in self._components()],
-                    "description": _("Choose the status each affected component should have."),
-                },
+                _("Impact"),
+                {"classes": unless_set("impact_override"), "fields": ["impact_override"]},
             ),
         ]
 
@@ -326,35 +534,82 @@ class IncidentAdmin(admin.ModelAdmin):
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         # Django's initial data holds GET strings; a template adds a boolean and model values.
         initial: dict[str, Any] = super().get_changeform_initial_data(request)
-        template_id = request.GET.get("template")
-        if template_id:
-            template = IncidentTemplate.objects.filter(pk=template_id).first()
-            if template is not None:
-                initial.update(
-                    kind=template.kind,
-                    update_status=template.update_status,
-                    cause=template.cause,
-                    channels=list(template.channels.all()),
-                    reassurances=template.reassurances,
-                    notify=template.should_send_notifications,
+        template = self._template(request)
+        if template is not None:
+            initial.update(
+                kind=template.kind,
+                update_status=template.update_status,
+                cause=template.cause,
+                channels=list(template.channels.all()),
+                reassurances=template.reassurances,
+                notify=template.should_send_notifications,
+            )
+            for own, theirs in (("name", "title"), ("message", "body"),
+                                ("cause_note", "cause_note")):  # fmt: skip
+                for code in language_codes():
+                    initial[build_localized_fieldname(own, code)] = text_in(template, theirs, code)
+            for component in template.components.all():
+                initial[component_field_name(component)] = (
+                    template.component_status or component.status
                 )
-                for own, theirs in (("name", "title"), ("message", "body"),
-                                    ("cause_note", "cause_note")):  # fmt: skip
-                    for code in language_codes():
-                        initial[build_localized_fieldname(own, code)] = text_in(
-                            template, theirs, code
-                        )
-                for component in template.components.all():
-                    initial[component_field_name(component)] = (
-                        template.component_status or component.status
-                    )
         return initial
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         extra_context = extra_context or {}
         if object_id is None:
-            extra_context["incident_templates"] = IncidentTemplate.objects.all()
+            kind = self.screen_kind(request)
+            template = self._template(request)
+            extra_context["title"] = (
+                _("New from the template “%(name)s”") % {"name": template.name}
+                if template is not None
+                else ADD_TITLE[IncidentKind(kind)]
+            )
+            extra_context["incident_templates"] = IncidentTemplate.objects.filter(kind=kind)
+            extra_context["screen_kind"] = kind
         return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and not obj.is_closed and self.has_change_permission(request, obj):
+            context["close_url"] = reverse("admin:status_incident_resolve", args=[obj.pk])
+            context["close_label"] = CLOSE_LABEL[IncidentKind(obj.kind)]
+            context["close_confirm"] = CLOSE_CONFIRM[IncidentKind(obj.kind)]
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = extra_context or {}
+        extra_context["incident_templates"] = IncidentTemplate.objects.all()
+        extra_context["add_titles"] = [(kind.value, ADD_TITLE[kind]) for kind in IncidentKind]
+        return super().changelist_view(request, extra_context)
+
+    def get_urls(self):
+        resolve = path(
+            "<path:object_id>/resolve/",
+            self.admin_site.admin_view(self.resolve_view),
+            name="status_incident_resolve",
+        )
+        return [resolve, *super().get_urls()]
+
+    def resolve_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The change page's one button: close the incident through `services.resolve` (its
+        components back to operational, subscribers told) and say so."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        incident = self.get_object(request, object_id)
+        if incident is None:
+            raise Http404
+        if not self.has_change_permission(request, incident):
+            raise PermissionDenied
+        change_url = reverse("admin:status_incident_change", args=[incident.pk])
+        if incident.is_closed:
+            self.message_user(request, _("This is already closed."), messages.WARNING)
+            return HttpResponseRedirect(change_url)
+        services.resolve(incident, author=request.user)
+        self.message_user(
+            request,
+            CLOSED_MESSAGE[IncidentKind(incident.kind)] % {"name": incident.name},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(change_url)
 
     def save_model(self, request, obj: Incident, form: IncidentForm, change: bool) -> None:
         """Open the incident, or edit it (posting the update), each in one service call."""
@@ -366,7 +621,7 @@ class IncidentAdmin(admin.ModelAdmin):
                 obj,
                 body=form.message(),
                 component_statuses=form.component_statuses(),
-                channels=data["channels"],
+                channels=data.get("channels") or (),
                 next_update_by=data.get("next_update_by"),
                 notify=data["notify"],
                 author=request.user,
@@ -407,7 +662,6 @@ class IncidentTemplateAdmin(admin.ModelAdmin):
     form = IncidentTemplateForm
     list_display = ["name", "kind", "title", "update_status", "use_link"]
     list_filter = ["kind"]
-    filter_horizontal = ["components"]
     fields = [
         "name",
         "kind",

@@ -26,6 +26,7 @@ from modeltranslation.utils import build_localized_fieldname
 from statuspage.lib.zones import zone_label
 from statuspage.status import services
 from statuspage.status.models import (
+    CLOSED_STATUSES,
     WEEKDAY_CODES,
     AlternativeChannel,
     Component,
@@ -187,10 +188,15 @@ class IncidentForm(TranslatedTextsForm):
 
     components: list[Component] = []
     functions: list[Function] = []
+    # The kind of incident the screen is for (its own fields only); None: every field.
+    screen_kind: str | None = None
 
     @classmethod
     def with_component_fields(
-        cls, components: list[Component], functions: Sequence[Function] = ()
+        cls,
+        components: list[Component],
+        functions: Sequence[Function] = (),
+        kind: str | None = None,
     ) -> type[IncidentForm]:
         choices = [(NOT_AFFECTED, _("— not affected —")), *ComponentStatus.choices]
         fields: dict[str, forms.Field] = _message_fields()
@@ -208,16 +214,24 @@ class IncidentForm(TranslatedTextsForm):
         return type(
             "IncidentForm",
             (cls,),
-            {**fields, "components": components, "functions": list(functions)},
+            {
+                **fields,
+                "components": components,
+                "functions": list(functions),
+                "screen_kind": kind,
+            },
         )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         label_languages(self, "message", MESSAGE_LABEL)
         self.editing = not self.instance._state.adding
+        if self.screen_kind is not None:
+            self._only_the_screen_s_fields(self.screen_kind)
         for function in self.functions:
             state = (self.instance.function_states or {}).get(function.pk, DERIVED)
-            self.fields[function_field_name(function)].initial = state
+            if function_field_name(function) in self.fields:
+                self.fields[function_field_name(function)].initial = state
         if self.editing:
             self.fields["update_status"].initial = self.instance.status
             cast(forms.ChoiceField, self.fields["update_status"]).choices = [
@@ -231,10 +245,33 @@ class IncidentForm(TranslatedTextsForm):
             )
             affected = set(self.instance.components.values_list("pk", flat=True))
             for component in self.components:
-                if component.pk in affected:
+                if component.pk in affected and component_field_name(component) in self.fields:
                     self.fields[component_field_name(component)].initial = component.status
         else:
             self._help_messages(_("Markdown. Shown on the page and sent to subscribers."))
+
+    def _only_the_screen_s_fields(self, kind: str) -> None:
+        """One kind's screen: the fields its layout lists (the admin's fieldsets, which become
+        `Meta.fields`), the kind fixed, and on a new one only the statuses it may open with."""
+        listed = set(self._meta.fields or ())
+        for name in list(self.fields):
+            if name not in listed:
+                del self.fields[name]
+        if self.editing:
+            return
+        self.initial["kind"] = kind
+        self.fields["kind"].widget = forms.HiddenInput()
+        opening = [
+            (status, IncidentStatus(status).label)
+            for status in Incident(kind=kind).allowed_statuses
+            if status not in CLOSED_STATUSES
+        ]
+        field = cast(forms.ChoiceField, self.fields["update_status"])
+        field.choices = opening
+        if self.initial.get("update_status") not in dict(opening):
+            self.initial["update_status"] = opening[0][0]
+        if len(opening) == 1:  # an announcement: nothing to choose
+            field.widget = forms.HiddenInput()
 
     def _help_messages(self, text: StrOrPromise) -> None:
         default = build_localized_fieldname("message", settings.LANGUAGE_CODE)
@@ -260,8 +297,13 @@ class IncidentForm(TranslatedTextsForm):
         states = {
             function.pk: self.cleaned_data.get(function_field_name(function)) or DERIVED
             for function in self.functions
+            if function_field_name(function) in self.fields
         }
         return {pk: state for pk, state in states.items() if state != DERIVED}
+
+    def sets_function_states(self) -> bool:
+        """Whether this screen shows the functions (a screen without them keeps the states)."""
+        return any(function_field_name(f) in self.fields for f in self.functions)
 
     def message(self) -> dict[str, str]:
         return texts_from(self.cleaned_data, "message")
@@ -296,7 +338,8 @@ class IncidentForm(TranslatedTextsForm):
             }
             if changed:
                 fields[field] = changed
-        fields["function_states"] = self.function_states()
+        if self.sets_function_states():
+            fields["function_states"] = self.function_states()
         return fields
 
     def edit(self) -> dict[str, Any]:
@@ -314,7 +357,8 @@ class IncidentForm(TranslatedTextsForm):
 
     def _post_clean(self) -> None:
         # Not a field of the form's model part: one select per function makes it up.
-        self.instance.function_states = self.function_states() if self.is_bound else {}
+        if self.sets_function_states() or not self.editing:
+            self.instance.function_states = self.function_states() if self.is_bound else {}
         # django-stubs leaves out BaseModelForm._post_clean, where Django validates the model.
         super()._post_clean()  # type: ignore[misc]  # the model's own rules, on the fields above
         if self.errors:
@@ -378,9 +422,12 @@ class IncidentTemplateForm(TranslatedTextsForm):
         ]
         widgets = {
             "channels": forms.CheckboxSelectMultiple,
+            "components": forms.CheckboxSelectMultiple,
             **{name: forms.Textarea(attrs={"rows": 4}) for name in per_language("body")},
             **{name: forms.Textarea(attrs={"rows": 2}) for name in per_language("cause_note")},
         }
+        # The model's field has no verbose name.
+        labels = {"components": _("affected components")}
 
 
 class FunctionForm(TranslatedTextsForm):

@@ -183,7 +183,9 @@ def function_state_of(statuses: Iterable[str]) -> str:
 class Page(models.Model):
     """The one status page this installation serves; its version changes on every write."""
 
-    id = models.CharField(primary_key=True, max_length=12, default=new_public_id, editable=False)
+    id = models.CharField(
+        primary_key=True, max_length=12, default=new_public_id, editable=False, verbose_name=_("ID")
+    )
     name = models.CharField(
         _("name"), max_length=255, default="Status", validators=[validate_single_line]
     )
@@ -197,8 +199,10 @@ class Page(models.Model):
     homepage_url = models.URLField(
         _("product URL"), blank=True, help_text=_("Where the page's logo links to.")
     )
-    version = models.PositiveBigIntegerField(default=1, editable=False)
-    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    version = models.PositiveBigIntegerField(default=1, editable=False, verbose_name=_("version"))
+    updated_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("last changed")
+    )
 
     # modeltranslation gives every translated model this manager; declaring it lets mypy see it.
     objects = MultilingualManager()
@@ -227,15 +231,19 @@ class Page(models.Model):
 
 
 class ComponentGroup(models.Model):
-    id = models.CharField(primary_key=True, max_length=12, default=new_public_id, editable=False)
+    id = models.CharField(
+        primary_key=True, max_length=12, default=new_public_id, editable=False, verbose_name=_("ID")
+    )
     name = models.CharField(_("name"), max_length=255, validators=[validate_single_line])
     description = models.TextField(_("description"), blank=True)
     position = models.PositiveIntegerField(_("position"), default=0, db_index=True)
     collapsed = models.BooleanField(
         _("collapsed"), default=False, help_text=_("Show the group folded on the page.")
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("last changed"))
 
     objects = MultilingualManager()  # as on Page: the manager modeltranslation installs
 
@@ -249,7 +257,9 @@ class ComponentGroup(models.Model):
 
 
 class Component(models.Model):
-    id = models.CharField(primary_key=True, max_length=12, default=new_public_id, editable=False)
+    id = models.CharField(
+        primary_key=True, max_length=12, default=new_public_id, editable=False, verbose_name=_("ID")
+    )
     name = models.CharField(_("name"), max_length=255, validators=[validate_single_line])
     description = models.TextField(_("description"), blank=True)
     group = models.ForeignKey(
@@ -272,8 +282,12 @@ class Component(models.Model):
     start_date = models.DateField(
         _("start date"), null=True, blank=True, help_text=_("Uptime is counted from this day.")
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created")
+    )
+    updated_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("last changed")
+    )
 
     objects = MultilingualManager()  # as on Page: the manager modeltranslation installs
 
@@ -304,7 +318,9 @@ class Function(models.Model):
     """Something a borrower can do — borrow, repay, raise the limit — defined by the components
     it depends on. Its state is the worst of theirs unless an open incident sets it."""
 
-    id = models.CharField(primary_key=True, max_length=12, default=new_public_id, editable=False)
+    id = models.CharField(
+        primary_key=True, max_length=12, default=new_public_id, editable=False, verbose_name=_("ID")
+    )
     name = models.CharField(
         _("name"),
         max_length=64,
@@ -315,8 +331,10 @@ class Function(models.Model):
         Component, verbose_name=_("depends on"), related_name="functions", blank=True
     )
     position = models.PositiveIntegerField(_("position"), default=0, db_index=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("last changed"))
 
     objects = MultilingualManager()  # as on Page: the manager modeltranslation installs
 
@@ -346,8 +364,10 @@ class AlternativeChannel(models.Model):
         help_text=_("For example 400 888 8888 or +86 10 8888 8888."),
     )
     position = models.PositiveIntegerField(_("position"), default=0, db_index=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("last changed"))
 
     objects = MultilingualManager()  # as on Page: the manager modeltranslation installs
 
@@ -390,15 +410,28 @@ class StatusChangeCause(models.TextChoices):
 class StatusChange(models.Model):
     """Append-only log of every component status change. Uptime and history derive from it."""
 
-    component = models.ForeignKey(Component, related_name="changes", on_delete=models.CASCADE)
-    old_status = models.CharField(max_length=32, choices=ComponentStatus.choices)
-    new_status = models.CharField(max_length=32, choices=ComponentStatus.choices)
-    at = models.DateTimeField(default=timezone.now)
-    cause = models.CharField(max_length=16, choices=StatusChangeCause.choices)
-    incident_update = models.ForeignKey(
-        "IncidentUpdate", null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    component = models.ForeignKey(
+        Component, related_name="changes", on_delete=models.CASCADE, verbose_name=_("component")
     )
-    actor = models.CharField(max_length=255, blank=True)
+    old_status = models.CharField(
+        max_length=32, choices=ComponentStatus.choices, verbose_name=_("old status")
+    )
+    new_status = models.CharField(
+        max_length=32, choices=ComponentStatus.choices, verbose_name=_("new status")
+    )
+    at = models.DateTimeField(default=timezone.now, verbose_name=_("when"))
+    cause = models.CharField(
+        max_length=16, choices=StatusChangeCause.choices, verbose_name=_("cause")
+    )
+    incident_update = models.ForeignKey(
+        "IncidentUpdate",
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+        verbose_name=_("incident update"),
+    )
+    actor = models.CharField(max_length=255, blank=True, verbose_name=_("by"))
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -451,13 +484,17 @@ class IncidentQuerySet(MultilingualQuerySet):
 class Incident(models.Model):
     """An incident, a scheduled maintenance, or an announcement (Statuspage: impact none)."""
 
-    id = models.CharField(primary_key=True, max_length=12, default=new_public_id, editable=False)
+    id = models.CharField(
+        primary_key=True, max_length=12, default=new_public_id, editable=False, verbose_name=_("ID")
+    )
     kind = models.CharField(
         _("kind"), max_length=16, choices=IncidentKind.choices, default=IncidentKind.INCIDENT
     )
     name = models.CharField(_("title"), max_length=255, validators=[validate_single_line])
     status = models.CharField(_("status"), max_length=16, choices=IncidentStatus.choices)
-    impact = models.CharField(max_length=16, choices=Impact.choices, default=Impact.NONE)
+    impact = models.CharField(
+        max_length=16, choices=Impact.choices, default=Impact.NONE, verbose_name=_("impact")
+    )
     impact_override = models.CharField(
         _("impact override"),
         max_length=16,
@@ -497,35 +534,55 @@ class Incident(models.Model):
     expected_recovery_at = models.DateTimeField(_("expected recovery"), null=True, blank=True)
     # When the operators were told that the expected recovery, or the promised next update,
     # passed unmet: once per promise (a new time clears it).
-    recovery_overdue_alerted_at = models.DateTimeField(null=True, blank=True, editable=False)
-    next_update_overdue_alerted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    recovery_overdue_alerted_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("recovery overdue alert sent")
+    )
+    next_update_overdue_alerted_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("next update overdue alert sent")
+    )
     components = models.ManyToManyField(
         Component, verbose_name=_("affected components"), related_name="incidents", blank=True
     )
 
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(default=timezone.now, editable=False)
-    started_at = models.DateTimeField(null=True, blank=True)
-    monitoring_at = models.DateTimeField(null=True, blank=True, editable=False)
-    resolved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created")
+    )
+    updated_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("last changed")
+    )
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started"))
+    monitoring_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("monitoring since")
+    )
+    resolved_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("closed")
+    )
 
     scheduled_for = models.DateTimeField(_("starts"), null=True, blank=True)
     scheduled_until = models.DateTimeField(_("ends"), null=True, blank=True)
     scheduled_remind_prior = models.BooleanField(_("remind subscribers before"), default=False)
-    scheduled_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    scheduled_reminded_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("reminder sent")
+    )
     scheduled_auto_in_progress = models.BooleanField(_("start automatically"), default=False)
     scheduled_auto_completed = models.BooleanField(_("complete automatically"), default=False)
     expires_at = models.DateTimeField(
         _("expires"), null=True, blank=True, help_text=_("Announcements leave the page then.")
     )
 
-    postmortem_body = models.TextField(blank=True, editable=False)
+    postmortem_body = models.TextField(blank=True, editable=False, verbose_name=_("postmortem"))
     postmortem_body_draft = models.TextField(_("postmortem draft"), blank=True)
-    postmortem_draft_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
-    postmortem_published_at = models.DateTimeField(null=True, blank=True, editable=False)
-    postmortem_notify_subscribers = models.BooleanField(default=False, editable=False)
+    postmortem_draft_updated_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("postmortem draft changed")
+    )
+    postmortem_published_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("postmortem published")
+    )
+    postmortem_notify_subscribers = models.BooleanField(
+        default=False, editable=False, verbose_name=_("postmortem sent to subscribers")
+    )
 
-    metadata = models.JSONField(default=dict, blank=True)
+    metadata = models.JSONField(default=dict, blank=True, verbose_name=_("metadata"))
     recurrence = models.ForeignKey(
         "RecurringMaintenance",
         verbose_name=_("recurring maintenance"),
@@ -654,13 +711,21 @@ class Incident(models.Model):
 
 
 class IncidentUpdate(models.Model):
-    id = models.CharField(primary_key=True, max_length=12, default=new_public_id, editable=False)
-    incident = models.ForeignKey(Incident, related_name="updates", on_delete=models.CASCADE)
+    id = models.CharField(
+        primary_key=True, max_length=12, default=new_public_id, editable=False, verbose_name=_("ID")
+    )
+    incident = models.ForeignKey(
+        Incident, related_name="updates", on_delete=models.CASCADE, verbose_name=_("incident")
+    )
     status = models.CharField(_("status"), max_length=16, choices=IncidentStatus.choices)
     body = models.TextField(_("message"), help_text=_("Markdown."))
     display_at = models.DateTimeField(_("shown at"), default=timezone.now)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created")
+    )
+    updated_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("last changed")
+    )
     deliver_notifications = models.BooleanField(_("notify subscribers"), default=True)
     next_update_by = models.DateTimeField(
         _("next update by"),
@@ -668,9 +733,16 @@ class IncidentUpdate(models.Model):
         blank=True,
         help_text=_("Promise visitors the next update by then; you are reminded if it passes."),
     )
-    affected_components = models.JSONField(null=True, blank=True, editable=False)
+    affected_components = models.JSONField(
+        null=True, blank=True, editable=False, verbose_name=_("affected components")
+    )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, editable=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        editable=False,
+        verbose_name=_("author"),
     )
 
     class Meta:
@@ -686,7 +758,9 @@ class IncidentUpdate(models.Model):
 class IncidentTemplate(models.Model):
     """A reusable start for incidents that recur (title, message, status, components)."""
 
-    id = models.CharField(primary_key=True, max_length=12, default=new_public_id, editable=False)
+    id = models.CharField(
+        primary_key=True, max_length=12, default=new_public_id, editable=False, verbose_name=_("ID")
+    )
     name = models.CharField(_("template name"), max_length=255, validators=[validate_single_line])
     kind = models.CharField(
         _("kind"), max_length=16, choices=IncidentKind.choices, default=IncidentKind.INCIDENT
@@ -704,7 +778,9 @@ class IncidentTemplate(models.Model):
     reassurances = models.JSONField(
         _("reassurances"), default=list, blank=True, validators=[validate_reassurances]
     )
-    components = models.ManyToManyField(Component, blank=True, related_name="+")
+    components = models.ManyToManyField(
+        Component, blank=True, related_name="+", verbose_name=_("components")
+    )
     component_status = models.CharField(
         _("set components to"),
         max_length=32,
@@ -713,8 +789,10 @@ class IncidentTemplate(models.Model):
         help_text=_("Leave empty to mark the components affected without changing their status."),
     )
     should_send_notifications = models.BooleanField(_("notify subscribers"), default=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("last changed"))
 
     class Meta:
         ordering = ["name"]
@@ -760,7 +838,9 @@ class RecurringMaintenance(models.Model):
     the feeds and the API treat each window like any other maintenance.
     """
 
-    id = models.CharField(primary_key=True, max_length=12, default=new_public_id, editable=False)
+    id = models.CharField(
+        primary_key=True, max_length=12, default=new_public_id, editable=False, verbose_name=_("ID")
+    )
     name = models.CharField(_("title"), max_length=255, validators=[validate_single_line])
     body = models.TextField(
         _("message"), help_text=_("Markdown. Posted as the first update of every window.")
@@ -802,9 +882,13 @@ class RecurringMaintenance(models.Model):
         _("notify subscribers when a window is scheduled"), default=False
     )
     active = models.BooleanField(_("active"), default=True)
-    generated_until = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    generated_until = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("windows generated until")
+    )
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("last changed"))
 
     class Meta:
         ordering = ["name"]
@@ -946,15 +1030,20 @@ class DailyUptime(models.Model):
     and the API read these rows and never scan the log. Today's row covers the day so far.
     """
 
-    component = models.ForeignKey(Component, related_name="daily_uptime", on_delete=models.CASCADE)
-    day = models.DateField()
-    time_zone = models.CharField(max_length=64)
-    observed_seconds = models.PositiveIntegerField(default=0)
-    major_seconds = models.PositiveIntegerField(default=0)
-    partial_seconds = models.PositiveIntegerField(default=0)
-    degraded_seconds = models.PositiveIntegerField(default=0)
-    maintenance_seconds = models.PositiveIntegerField(default=0)
-    computed_at = models.DateTimeField(default=timezone.now)
+    component = models.ForeignKey(
+        Component,
+        related_name="daily_uptime",
+        on_delete=models.CASCADE,
+        verbose_name=_("component"),
+    )
+    day = models.DateField(verbose_name=_("day"))
+    time_zone = models.CharField(max_length=64, verbose_name=_("time zone"))
+    observed_seconds = models.PositiveIntegerField(default=0, verbose_name=_("observed (s)"))
+    major_seconds = models.PositiveIntegerField(default=0, verbose_name=_("major outage (s)"))
+    partial_seconds = models.PositiveIntegerField(default=0, verbose_name=_("partial outage (s)"))
+    degraded_seconds = models.PositiveIntegerField(default=0, verbose_name=_("degraded (s)"))
+    maintenance_seconds = models.PositiveIntegerField(default=0, verbose_name=_("maintenance (s)"))
+    computed_at = models.DateTimeField(default=timezone.now, verbose_name=_("computed"))
 
     class Meta:
         ordering = ["component", "day"]
@@ -996,8 +1085,10 @@ class SelfHelpTopic(models.Model):
     body = models.TextField(_("what to do"), help_text=_("Markdown."))
     position = models.PositiveIntegerField(_("position"), default=0, db_index=True)
     published = models.BooleanField(_("shown on the page"), default=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("last changed"))
 
     objects = MultilingualManager()  # as on Page: the manager modeltranslation installs
 
@@ -1033,13 +1124,18 @@ class StatusEmbedConfig(models.Model):
     row; changed through `services.save_embed_config`, which moves the page version."""
 
     position = models.CharField(
-        max_length=12, choices=EmbedPosition.choices, default=EmbedPosition.BOTTOM_LEFT
+        max_length=12,
+        choices=EmbedPosition.choices,
+        default=EmbedPosition.BOTTOM_LEFT,
+        verbose_name=_("position"),
     )
-    incident_background_color = _colour(default="#B54708")
-    incident_text_color = _colour(default="#FFFFFF")
-    maintenance_background_color = _colour(default="#1F5FBF")
-    maintenance_text_color = _colour(default="#FFFFFF")
-    updated_at = models.DateTimeField(auto_now=True)
+    incident_background_color = _colour(default="#B54708", verbose_name=_("incident background"))
+    incident_text_color = _colour(default="#FFFFFF", verbose_name=_("incident text"))
+    maintenance_background_color = _colour(
+        default="#1F5FBF", verbose_name=_("maintenance background")
+    )
+    maintenance_text_color = _colour(default="#FFFFFF", verbose_name=_("maintenance text"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("last changed"))
 
     class Meta:
         verbose_name = _("status embed")

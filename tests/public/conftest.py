@@ -11,6 +11,7 @@ import pytest
 
 from statuspage.status import services
 from statuspage.status.models import AlternativeChannel, Component, Function, Incident
+from tests.public.browsing import chromium  # noqa: F401 (Chromium for the browser tests)
 
 
 def _function(name_zh: str, name_en: str, position: int, *depends_on: Component) -> Function:

@@ -7,8 +7,6 @@ served from another origin by a small HTTP server, so the widget's requests are 
 
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -21,26 +19,14 @@ from playwright.sync_api import sync_playwright
 
 from statuspage.status import services
 from statuspage.status.models import Incident, StatusEmbedConfig
+from tests.public.browsing import ARGS, CHROMIUM, need_chromium
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-CHROMIUM = shutil.which(os.environ.get("CHROMIUM", "chromium"))
-if CHROMIUM is None:
-    how = "apt-get install chromium (or set CHROMIUM to a Chromium binary) to run them"
-    if os.environ.get("CI"):  # CI installs it: a missing browser there is a failure, not a skip
-        raise RuntimeError(f"the browser tests need Chromium: {how}")
-    pytest.skip(f"browser tests: Chromium not found; {how}", allow_module_level=True)
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+need_chromium()
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
 

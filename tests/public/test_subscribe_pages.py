@@ -37,11 +37,42 @@ def link_in(message, kind: str) -> str:
     return url
 
 
-def test_the_form_shows_components_and_languages(client):
+def test_the_form_leads_with_email_and_groups_components_as_the_page(client):
     body = client.get("/subscribe", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Borrowing window - Disbursement" in body
+    form = body[body.index("<form") :]
+    assert form.index('name="email"') < form.index('name="components"')
+    # The group's members under the group's name, in the page's order; then the App.
+    group = form[form.index('<fieldset class="choice-group"><legend>Borrowing window</legend>') :]
+    names = ["Identity verification", "Credit assessment", "Limit allocation", "Disbursement"]
+    positions = [group.index(f"> {name}</label>") for name in names]
+    assert positions == sorted(positions)
+    assert group.index("</fieldset>") < group.index("> App</label>")
+    assert "Borrowing window - Disbursement" not in form
+    # Webhooks under "For developers", folded, after the email subscription's own button.
+    developers = form.index('<details class="developers">')
+    assert form.index('<button type="submit">Subscribe</button>') < developers
+    assert developers < form.index('name="endpoint"')
     assert 'name="language"' in body
     assert "csrfmiddlewaretoken" in body
+
+
+def test_a_webhook_url_typed_and_entered_subscribes_the_webhook(client, settings):
+    """Enter in the URL field sends the form without the webhook button's mode."""
+    settings.ALLOW_PRIVATE_ADDRESSES = True
+    response = client.post(
+        "/subscribe",
+        {"email": "ops@example.com", "endpoint": "http://127.0.0.1:9/hook", "language": "en"},
+    )
+    assert response.status_code == 200
+    assert Subscriber.objects.get(email="ops@example.com").mode == "webhook"
+
+
+def test_the_webhook_form_opens_on_its_own_errors(client):
+    response = client.post(
+        "/subscribe", {"email": "x@example.com", "mode": "webhook", "language": "en"}
+    )
+    assert response.status_code == 400
+    assert '<details class="developers" open>' in response.content.decode()
 
 
 def test_subscribing_sends_one_confirmation_and_nothing_else(client, sent, mailbox):

@@ -6,6 +6,7 @@ page's zone (Asia/Shanghai unless a test changes it), as the console shows them.
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
+from html.parser import HTMLParser
 
 from django.utils import timezone
 
@@ -108,3 +109,39 @@ def change_form(incident: Incident, **overrides) -> dict:
 
 def errors_of(response) -> str:
     return str(response.context["adminform"].form.errors) if response.context else ""
+
+
+class _Controls(HTMLParser):
+    """The form controls an operator can fill in, as (name, shown): every visible input (each
+    checkbox its own), select and textarea, `shown` False inside a folded <details>."""
+
+    SKIPPED_TYPES = frozenset({"hidden", "submit", "button", "reset", "image"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.controls: list[tuple[str, bool]] = []
+        self.folded = 0  # depth of closed <details> around the current position
+        self.details: list[bool] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "details":
+            closed = "open" not in attributes
+            self.details.append(closed)
+            self.folded += closed
+        elif tag in ("select", "textarea") or (
+            tag == "input" and (attributes.get("type") or "text") not in self.SKIPPED_TYPES
+        ):
+            self.controls.append((attributes.get("name") or "", self.folded == 0))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "details" and self.details:
+            self.folded -= self.details.pop()
+
+
+def form_controls(html: str) -> list[tuple[str, bool]]:
+    """The controls of the admin's main form on `html` (without the posted updates' inline)."""
+    start = html.index('<form method="post" id="incident_form"')
+    parser = _Controls()
+    parser.feed(html[start : html.index("</form>", start)])
+    return [(name, shown) for name, shown in parser.controls if not name.startswith("updates-")]

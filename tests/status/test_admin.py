@@ -81,7 +81,8 @@ def test_the_operator_group_can_do_its_job_and_no_more(operator):
     [
         ({"message_zh_hans": ""}, "message_zh_hans", "Write a message"),
         ({"message_zh_hans": "   "}, "message_zh_hans", "Write a message"),
-        ({"update_status": "in_progress"}, "update_status", "not a status of this incident"),
+        # A maintenance's status on an incident's screen: not among its choices.
+        ({"update_status": "in_progress"}, "update_status", "Select a valid choice"),
         (
             {
                 "kind": "maintenance",

@@ -84,6 +84,8 @@ def test_an_operator_types_a_local_time_and_visitors_read_the_same_time(
     assert "Times are Beijing time (UTC+8)." in tab.content()
     # Django's "you are N hours ahead of server time" note: not shown, the clocks agree.
     assert tab.locator(".timezonewarning").count() == 0
+    # Promises are folded away with the rest of "what visitors should do meanwhile".
+    tab.click("details:has(#id_expected_recovery_at_0) > summary")
     tab.fill("#id_expected_recovery_at_0", tomorrow.isoformat())
     tab.fill("#id_expected_recovery_at_1", "15:30")
     tab.click("input[name=_save]")
@@ -103,5 +105,5 @@ def test_an_operator_elsewhere_is_told_the_console_runs_on_the_page_s_clock(
 ):
     """From London the console still reads Beijing time, and Django's note says so."""
     tab = browser.new_context(locale="en-US", timezone_id="Europe/London").new_page()
-    sign_in(tab, live_server.url, "/admin/status/incident/add/")
+    sign_in(tab, live_server.url, "/admin/status/incident/add/?kind=maintenance")
     assert tab.locator(".timezonewarning").first.inner_text().startswith("Note: You are 8 hours")

@@ -98,10 +98,18 @@ def test_lists_and_the_status_change_log_show_the_page_s_local_times(
         assert "Times are Beijing time (UTC+8)." in body, url
 
 
-def test_the_time_fields_name_their_zone(operator_client, components):
-    form = operator_client.get(ADD).context["adminform"].form
-    for field in ("expected_recovery_at", "next_update_by", "scheduled_for", "expires_at"):
-        assert "Beijing time (UTC+8)" in str(form.fields[field].help_text), field
+@pytest.mark.parametrize(
+    ("kind", "field"),
+    [
+        ("incident", "expected_recovery_at"),
+        ("incident", "next_update_by"),
+        ("maintenance", "scheduled_for"),
+        ("announcement", "expires_at"),
+    ],
+)
+def test_the_time_fields_name_their_zone(operator_client, components, kind, field):
+    form = operator_client.get(f"{ADD}?kind={kind}").context["adminform"].form
+    assert "Beijing time (UTC+8)" in str(form.fields[field].help_text), field
 
 
 def test_the_console_names_the_zone_in_chinese_for_a_chinese_operator(operator, components):
