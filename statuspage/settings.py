@@ -335,6 +335,26 @@ FORMAT_MODULE_PATH = ["statuspage.formats"]
 PUBLISH_DIR = env_str("PUBLISH_DIR", "")
 # Called (POST, JSON list of changed paths) after each publish, e.g. a CDN's purge endpoint.
 PURGE_URL = env_url("PURGE_URL", "", schemes=("http", "https"))
+
+
+# Off-site copies of the public site (statuspage/readpath/offsite.py): comma-separated
+# file:///path and s3://bucket/prefix?endpoint_url=…&region=… URLs; empty: none.
+def _publish_targets() -> list:
+    from statuspage.readpath.targets import parse_targets
+
+    raw = env_str("PUBLISH_TARGETS", "")
+    try:
+        return parse_targets(raw)
+    except ValueError as exc:
+        shown = re.sub(r"(secret_access_key=)[^&,]*", r"\1***", raw)
+        raise SettingError("PUBLISH_TARGETS", shown, str(exc).replace(raw, shown)) from exc
+
+
+PUBLISH_TARGETS = _publish_targets()
+# How many targets are published to at once.
+PUBLISH_CONCURRENCY = env_int("PUBLISH_CONCURRENCY", 4, minimum=1, maximum=32)
+# Past this age (minutes since the publisher last confirmed it) a page says it may be stale.
+PUBLISH_STALE_MINUTES = env_int("PUBLISH_STALE_MINUTES", 10, minimum=1)
 # Adds the benchmark's ceiling view (/_bench/constant) and an X-Served-By header. Never in
 # production: it reveals process ids.
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)

@@ -217,6 +217,10 @@ def render_and_publish() -> int:
         names = write(Path(settings.PUBLISH_DIR), rendered, version)
         if names and settings.PURGE_URL:
             _purge(version, names)
+    if settings.PUBLISH_TARGETS:
+        from statuspage.readpath import offsite
+
+        offsite.publish_version(version)
     return version
 
 

@@ -38,9 +38,17 @@ def render_pages() -> int | None:
 
 @shared_task
 def keep_published() -> int | None:
-    """Beat's repair: republish when PUBLISH_DIR lags behind (a lost message, a restart)."""
-    if not settings.PUBLISH_DIR:
+    """Beat's repair: republish when PUBLISH_DIR lags behind (a lost message, a restart), and
+    retry the PUBLISH_TARGETS that failed once their back-off has passed."""
+    if not settings.PUBLISH_DIR and not settings.PUBLISH_TARGETS:
         return None
-    if publish.published_version(Path(settings.PUBLISH_DIR)) >= pageversion.reconcile():
-        return None
-    return render_pages()
+    version = pageversion.reconcile()
+    if settings.PUBLISH_DIR and publish.published_version(Path(settings.PUBLISH_DIR)) < version:
+        return render_pages()
+    if settings.PUBLISH_TARGETS:
+        from statuspage.readpath import offsite
+
+        if offsite.lagging(version):
+            offsite.publish_version(version)
+            return version
+    return None
