@@ -347,7 +347,7 @@ def _publish_targets() -> list:
         return parse_targets(raw)
     except ValueError as exc:
         shown = re.sub(r"(secret_access_key=)[^&,]*", r"\1***", raw)
-        raise SettingError("PUBLISH_TARGETS", shown, str(exc).replace(raw, shown)) from exc
+        raise SettingError("PUBLISH_TARGETS", shown, str(exc).replace(raw, shown)) from None
 
 
 PUBLISH_TARGETS = _publish_targets()

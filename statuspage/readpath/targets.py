@@ -10,7 +10,7 @@ An s3:// target takes its credentials from the usual AWS_ACCESS_KEY_ID / AWS_SEC
 `profile`) in its own query string, so two buckets at two providers can each have their own.
 `addressing=path` asks for path-style URLs (MinIO, moto); `compress=none` stores text objects
 uncompressed (by default they are stored gzipped with Content-Encoding: gzip, which every
-browser and CDN accepts).
+browser and CDN accepts); `timeout=10` bounds each request (seconds; connecting: at most 3).
 
 This module knows how to write one object and read and write the version manifest of one
 target; what is written, and in which order, is publish.py's. It imports nothing from Django's
@@ -35,6 +35,7 @@ S3_OPTIONS = {
     "profile",
     "addressing",
     "compress",
+    "timeout",
 }
 SECRET_OPTIONS = {"secret_access_key"}
 
@@ -86,6 +87,11 @@ def parse_targets(value: str) -> list[Target]:
                 raise ValueError(f"{raw}: addressing is auto, path or virtual")
             if options.get("compress", "gzip") not in ("gzip", "none"):
                 raise ValueError(f"{raw}: compress is gzip or none")
+            try:
+                if float(options.get("timeout", "10")) <= 0:
+                    raise ValueError
+            except ValueError:
+                raise ValueError(f"{raw}: timeout is a number of seconds") from None
             prefix = parts.path.strip("/")
             targets.append(Target(raw, "s3", parts.netloc, prefix + "/" if prefix else "", options))
         else:
@@ -180,11 +186,13 @@ class S3Writer(Writer):
     """An S3-compatible bucket, through boto3, with short timeouts: a target that does not
     answer must fail fast, not hold up the next publish."""
 
-    def __init__(self, target: Target, *, connect_timeout: float = 3, read_timeout: float = 10):
+    def __init__(self, target: Target) -> None:
         import boto3
         from botocore.config import Config
 
         options = target.options
+        read_timeout = float(options.get("timeout", "10"))
+        connect_timeout = min(read_timeout, 3.0)
         session = boto3.session.Session(
             profile_name=options.get("profile") or None,
             aws_access_key_id=options.get("access_key_id") or None,
