@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 from phonenumbers import SUPPORTED_REGIONS
@@ -41,10 +42,20 @@ RUN_DIR = Path(env_str("RUN_DIR", str(BASE_DIR / ".run"))).resolve()
 
 
 def _secret_key() -> str:
-    """SECRET_KEY, or one generated on first start and kept in RUN_DIR (single-machine installs)."""
+    """SECRET_KEY, or one generated on first start and kept in RUN_DIR (single-machine installs).
+
+    Never generated with PostgreSQL: several machines then share one database, and each would
+    generate its own key and refuse the others' signed links, sessions and CSRF tokens."""
     key = env_str("SECRET_KEY", "")
     if key:
         return key
+    if env_str("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. With PostgreSQL (DATABASE_URL) every machine of the service "
+            "must sign with the same key, so none is generated: set SECRET_KEY to the same "
+            "random value on every web server, worker and beat, e.g. the output of "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'."
+        )
     path = private_dir(RUN_DIR) / "secret_key"
     create_private_file(path, secrets.token_urlsafe(50))
     tighten(path)
