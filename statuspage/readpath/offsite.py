@@ -65,10 +65,13 @@ class Site:
     pages: list[SiteObject]
 
     def manifest(self) -> bytes:
+        now = timezone.now().isoformat(timespec="seconds")
         return json.dumps(
             {
                 "version": self.version,
-                "published_at": timezone.now().isoformat(timespec="seconds"),
+                "published_at": now,
+                "checked_at": now,
+                "stale_after_seconds": settings.PUBLISH_STALE_MINUTES * 60,
                 "objects": sorted(o.key for o in self.assets + self.pages),
             }
         ).encode()
@@ -313,6 +316,63 @@ def publish_version(version: int) -> list[Outcome]:
         outcomes = list(pool.map(lambda target: publish_to(target, site), targets))
     for outcome in outcomes:
         _record(outcome)
+    return outcomes
+
+
+def confirm_to(target: Target, version: int) -> Outcome:
+    """Tell the visitors of an up-to-date target that the publisher is alive: the manifest's
+    `checked_at` moves on (conditionally, like a publish), which the page's script reads to
+    tell a current copy from a frozen one."""
+    lock = redis_client().lock(
+        LOCK_PREFIX + hashlib.sha1(target.name.encode()).hexdigest(),
+        timeout=LOCK_SECONDS,
+        blocking_timeout=10,
+    )
+    if not lock.acquire():
+        return Outcome(target, None, "another publisher held this target for 10 s")
+    try:
+        out = writer(target)
+        there = out.manifest()
+        if there.version > version:
+            return Outcome(target, there.version)  # a newer publish got there first
+        if there.version < version:  # the bucket lost it (restored, emptied): publish again
+            return Outcome(
+                target, None, f"manifest changed meanwhile (now version {there.version})"
+            )
+        data = {
+            **there.data,
+            "checked_at": timezone.now().isoformat(timespec="seconds"),
+            "stale_after_seconds": settings.PUBLISH_STALE_MINUTES * 60,
+        }
+        out.put_manifest(json.dumps(data).encode(), there)
+        return Outcome(target, version)
+    except Exception as exc:
+        log.warning("confirming version %s on %s failed: %s", version, target.name, exc)
+        return Outcome(target, None, f"{type(exc).__name__}: {exc}")
+    finally:
+        with contextlib.suppress(Exception):
+            lock.release()
+
+
+def confirm(version: int) -> list[Outcome]:
+    """Beat's heartbeat for the targets that hold `version` (tasks.keep_published)."""
+    now = timezone.now()
+    states = {s.name: s for s in PublishTarget.objects.all()}
+    targets = [
+        t
+        for t in settings.PUBLISH_TARGETS
+        if t.name in states
+        and states[t.name].published_version == version
+        and not (states[t.name].retry_at and states[t.name].retry_at > now)
+    ]
+    if not targets:
+        return []
+    workers = min(len(targets), settings.PUBLISH_CONCURRENCY)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="confirm") as pool:
+        outcomes = list(pool.map(lambda target: confirm_to(target, version), targets))
+    for outcome in outcomes:
+        if outcome.error:
+            _record(outcome)
     return outcomes
 
 

@@ -118,6 +118,7 @@ class SiteObject:
 class Manifest:
     version: int
     token: str | None  # what a conditional write of the next manifest compares against
+    data: dict = field(default_factory=dict)
 
 
 class Conflict(Exception):
@@ -132,11 +133,12 @@ class Writer:
     def put_manifest(self, body: bytes, expected: Manifest) -> None: ...
 
 
-def _version_of(raw: bytes) -> int:
+def _parsed(raw: bytes, token: str | None) -> Manifest:
     try:
-        return int(json.loads(raw)["version"])
+        data = json.loads(raw)
+        return Manifest(int(data["version"]), token, data)
     except (ValueError, KeyError, TypeError):
-        return 0
+        return Manifest(0, token)
 
 
 class FileWriter(Writer):
@@ -151,7 +153,7 @@ class FileWriter(Writer):
             raw = (self.root / MANIFEST).read_bytes()
         except OSError:
             return Manifest(0, None)
-        return Manifest(_version_of(raw), str(_version_of(raw)))
+        return _parsed(raw, "file")
 
     def _write(self, path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -176,8 +178,8 @@ class FileWriter(Writer):
             self._write(path.with_name(path.name + ".br"), item.br)
 
     def put_manifest(self, body: bytes, expected: Manifest) -> None:
-        # publish.py holds the target's lock; a directory has no conditional write.
-        if self.manifest().version != expected.version:
+        # offsite.py holds the target's lock; a directory has no conditional write.
+        if self.manifest().data != expected.data:
             raise Conflict(str(self.root / MANIFEST))
         self._write(self.root / MANIFEST, body)
 
@@ -223,7 +225,7 @@ class S3Writer(Writer):
             if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 return Manifest(0, None)
             raise
-        return Manifest(_version_of(answer["Body"].read()), answer["ETag"])
+        return _parsed(answer["Body"].read(), answer["ETag"])
 
     def put(self, item: SiteObject) -> None:
         extra = {}

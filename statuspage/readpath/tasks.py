@@ -39,7 +39,8 @@ def render_pages() -> int | None:
 @shared_task
 def keep_published() -> int | None:
     """Beat's repair: republish when PUBLISH_DIR lags behind (a lost message, a restart), and
-    retry the PUBLISH_TARGETS that failed once their back-off has passed."""
+    retry the PUBLISH_TARGETS that failed once their back-off has passed; on the targets that
+    are up to date, move the manifest's `checked_at` on (the pages' freshness heartbeat)."""
     if not settings.PUBLISH_DIR and not settings.PUBLISH_TARGETS:
         return None
     version = pageversion.reconcile()
@@ -51,4 +52,5 @@ def keep_published() -> int | None:
         if offsite.lagging(version):
             offsite.publish_version(version)
             return version
+        offsite.confirm(version)  # the published pages' "still current" heartbeat
     return None
