@@ -68,6 +68,8 @@ class Recorder:
                     count = sum(1 for p in self.puts if p.startswith(f"/{bucket}/"))
                     if count == at:
                         os.kill(pid, signal.SIGKILL)
+                    if count >= at and path.startswith(f"/{bucket}/"):
+                        # The dead process's uploads still in flight never land.
                         start_response("503 Service Unavailable", [])
                         return [b""]
         return self.app(environ, start_response)
@@ -383,8 +385,8 @@ OBJECTS_PER_VERSION = 4 + 6 + 1
 
 @pytest.mark.parametrize("killed_at", [2, 4, 5, 9, 11])
 def test_a_publisher_killed_mid_publish_leaves_the_older_version_whole(s3, killed_at):
-    """SIGKILL a real publishing process just before its Nth upload of the second version: the
-    manifest still names the first version, and what the second one wrote came in order."""
+    """SIGKILL a real publishing process at its Nth upload of the second version: the manifest
+    still names the first version, and what the second one wrote came in order."""
     name = bucket(s3)
     url = target_url(s3, name)
     publisher = subprocess.Popen(
@@ -401,11 +403,15 @@ def test_a_publisher_killed_mid_publish_leaves_the_older_version_whole(s3, kille
     assert stored[MANIFEST]["version"] == 1
     assert len(stored) == OBJECTS_PER_VERSION
     second = [k for k, v in stored.items() if k != MANIFEST and v["v"] == 2]
-    assert len(second) == killed_at - 1
+    # Uploads go several at a time: those in flight when it died may or may not have landed.
+    assert len(second) <= killed_at - 1
+    if killed_at == OBJECTS_PER_VERSION:  # killed at the manifest: every object went first
+        assert len(second) == OBJECTS_PER_VERSION - 1
     if any(not k.startswith("static/") for k in second):  # a page: every asset came first
         assert sum(k.startswith("static/") for k in second) == 4
 
     # The next publisher (once the dead one's lock expires) completes the version.
+    s3.recorder.kill = None
     time.sleep(2.1)
     [target] = parse_targets(url)
     objects = [
