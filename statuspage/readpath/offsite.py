@@ -13,6 +13,11 @@ is written only if nobody changed it meanwhile (a conditional write), so a slow 
 an older version cannot take the target back. One publisher at a time per target (a Redis lock)
 keeps two publishers' pages from interleaving.
 
+The manifest lists every object with a fingerprint of what was stored, so the next publish
+uploads only what changed (a change typically touches the pages and JSON, not the assets or
+most badges); a publish that did not finish leaves a mark in Redis that makes the next one
+upload everything.
+
 A target that fails is recorded (PublishTarget, shown in the admin with its last error) and
 skipped by the publishes that follow each change until its back-off passes: the sweeper
 (tasks.keep_published) retries it, so a bucket that is down never delays the others.
@@ -43,7 +48,14 @@ from statuspage.lib.redis import redis_client
 from statuspage.readpath import publish
 from statuspage.readpath.cache import CachedResponse, cache_control
 from statuspage.readpath.models import PublishTarget
-from statuspage.readpath.targets import Conflict, SiteObject, Target, Writer, writer
+from statuspage.readpath.targets import (
+    Conflict,
+    Manifest,
+    SiteObject,
+    Target,
+    Writer,
+    writer,
+)
 from statuspage.status.models import Component
 
 log = logging.getLogger(__name__)
@@ -51,6 +63,7 @@ log = logging.getLogger(__name__)
 ASSET_CACHE_CONTROL = "public, max-age=3600"
 MANIFEST_CACHE_CONTROL = "no-cache"
 LOCK_PREFIX = "sp:publish-lock:"
+DIRTY_PREFIX = "sp:publish-unfinished:"  # set while a publish to a target is under way
 LOCK_SECONDS = 300
 UPLOADS_PER_TARGET = 8  # objects in flight at once to one target
 RETRY_AT_MOST = timedelta(minutes=15)
@@ -65,7 +78,7 @@ class Site:
     assets: list[SiteObject]
     pages: list[SiteObject]
 
-    def manifest(self) -> bytes:
+    def manifest(self, compress: bool) -> bytes:
         now = timezone.now().isoformat(timespec="seconds")
         return json.dumps(
             {
@@ -73,7 +86,8 @@ class Site:
                 "published_at": now,
                 "checked_at": now,
                 "stale_after_seconds": settings.PUBLISH_STALE_MINUTES * 60,
-                "objects": sorted(o.key for o in self.assets + self.pages),
+                "compress": compress,
+                "objects": {o.key: o.fingerprint for o in self.assets + self.pages},
             }
         ).encode()
 
@@ -238,12 +252,25 @@ def _put_all(out: Writer, items: list[SiteObject]) -> None:
             pass
 
 
+def _digest(target: Target) -> str:
+    return hashlib.sha1(target.name.encode()).hexdigest()
+
+
+def _stored(target: Target, there: Manifest) -> dict[str, str]:
+    """What the target holds, by key: the fingerprints its manifest lists, so that unchanged
+    objects are not uploaded again. Nothing when the last publish to it did not finish (it may
+    have replaced some objects without writing the manifest that would say so)."""
+    objects = there.data.get("objects")
+    unfinished = redis_client().get(DIRTY_PREFIX + _digest(target)) is not None
+    if unfinished or not isinstance(objects, dict) or there.data.get("compress") != target.compress:
+        return {}
+    return objects
+
+
 def publish_to(target: Target, site: Site) -> Outcome:
     """Publish `site` to one target, assets → pages → manifest, unless it holds a newer version."""
     lock = redis_client().lock(
-        LOCK_PREFIX + hashlib.sha1(target.name.encode()).hexdigest(),
-        timeout=LOCK_SECONDS,
-        blocking_timeout=10,
+        LOCK_PREFIX + _digest(target), timeout=LOCK_SECONDS, blocking_timeout=10
     )
     if not lock.acquire():
         return Outcome(target, None, "another publisher held this target for 10 s")
@@ -252,18 +279,21 @@ def publish_to(target: Target, site: Site) -> Outcome:
         there = out.manifest()
         if there.version >= site.version:
             return Outcome(target, there.version)
-        _put_all(out, site.assets)
+        stored = _stored(target, there)
+        redis_client().set(DIRTY_PREFIX + _digest(target), site.version)
+        _put_all(out, [o for o in site.assets if stored.get(o.key) != o.fingerprint])
         if not lock.owned():
             return Outcome(target, None, "the publish lock expired before the pages")
-        _put_all(out, site.pages)
+        _put_all(out, [o for o in site.pages if stored.get(o.key) != o.fingerprint])
         if not lock.owned():
             return Outcome(target, None, "the publish lock expired before the manifest")
         try:
-            out.put_manifest(site.manifest(), there)
+            out.put_manifest(site.manifest(target.compress), there)
         except Conflict:
             newer = out.manifest().version
             # Our pages may have replaced the newer version's: publish it again.
             return Outcome(target, None, f"manifest changed meanwhile (now version {newer})")
+        redis_client().delete(DIRTY_PREFIX + _digest(target))
         return Outcome(target, site.version)
     except Exception as exc:  # a target's failure is recorded, never raised to the others
         log.warning("publishing version %s to %s failed: %s", site.version, target.name, exc)
@@ -333,9 +363,7 @@ def confirm_to(target: Target, version: int) -> Outcome:
     `checked_at` moves on (conditionally, like a publish), which the page's script reads to
     tell a current copy from a frozen one."""
     lock = redis_client().lock(
-        LOCK_PREFIX + hashlib.sha1(target.name.encode()).hexdigest(),
-        timeout=LOCK_SECONDS,
-        blocking_timeout=10,
+        LOCK_PREFIX + _digest(target), timeout=LOCK_SECONDS, blocking_timeout=10
     )
     if not lock.acquire():
         return Outcome(target, None, "another publisher held this target for 10 s")

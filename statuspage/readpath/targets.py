@@ -19,6 +19,7 @@ models, so settings.py can parse the setting with it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -112,6 +113,13 @@ class SiteObject:
     cache_control: str
     gzip: bytes | None = None  # the body gzipped, when worth storing compressed
     br: bytes | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes when anything stored for it would: the body or a header."""
+        digest = hashlib.blake2b(self.body, digest_size=12)
+        digest.update(f"\0{self.content_type}\0{self.cache_control}".encode())
+        return digest.hexdigest()
 
 
 @dataclass(frozen=True)

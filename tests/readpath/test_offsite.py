@@ -27,6 +27,7 @@ from django.test import Client
 from django.utils import timezone
 from moto.server import ThreadedMotoServer
 
+from statuspage.lib.redis import redis_client
 from statuspage.readpath import offsite, publish, tasks
 from statuspage.readpath.models import PublishTarget
 from statuspage.readpath.targets import (
@@ -257,6 +258,33 @@ def test_assets_first_pages_next_the_manifest_last(s3, outage, settings):
     first_page = min(i for i, k in enumerate(keys) if k in ("index.html", "api/v2/summary.json"))
     assert last_asset < first_page
     assert keys.count(MANIFEST) == 1
+
+
+def test_only_what_changed_is_uploaded_again(s3, outage, client, settings, commit):
+    name = bucket(s3)
+    [target] = settings.PUBLISH_TARGETS = parse_targets(target_url(s3, name))
+    publish.render_and_publish()
+    s3.recorder.puts.clear()
+    commit(services.post_update, outage, status="identified", body="The gateway is down.")
+    publish.render_and_publish()
+    keys = [p.removeprefix(f"/{name}/") for p in s3.recorder.puts]
+    assert "en/index.html" in keys and "api/v2/summary.json" in keys and keys[-1] == MANIFEST
+    assert not [k for k in keys if k.startswith("static/") or k == "widget.js"]
+    summary = decoded(*fetch(s3, name, "api/v2/summary.json"))
+    assert b"The gateway is down." in summary
+
+    # A publish that did not finish (a dead worker, a failed upload) may have replaced objects
+    # without a manifest to say so: the next one uploads everything.
+    redis_client().set(offsite.DIRTY_PREFIX + offsite._digest(target), 1)
+    s3.recorder.puts.clear()
+    commit(services.post_update, outage, status="monitoring", body="Fixed, watching.")
+    publish.render_and_publish()
+    keys = [p.removeprefix(f"/{name}/") for p in s3.recorder.puts]
+    assert "static/css/page.css" in keys
+    assert redis_client().get(offsite.DIRTY_PREFIX + offsite._digest(target)) is None
+    # (The test client last: it closes the connection the renders above share.)
+    served = client.get("/api/v2/summary.json").content
+    assert decoded(*fetch(s3, name, "api/v2/summary.json")) == served
 
 
 def test_an_older_version_never_replaces_a_newer_one(s3, outage, settings, commit):
