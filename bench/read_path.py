@@ -289,13 +289,9 @@ def publish_to_visible(service: Service, store: ObjectStore, key: str, page_id: 
     components.json shows the change and the English page is a new one."""
     components = json.loads(fetch(service.url("/api/v2/components.json"))[2])["components"]
     target = next(c for c in components if not c["group"])
-    deadline = time.monotonic() + 60
-    while store.version() == 0:  # the first publish, after start-up
-        if time.monotonic() > deadline:
-            raise RuntimeError("the service never published to the object store")
-        time.sleep(0.2)
     times = []
-    for status_value in ["major_outage", "operational"] * 4:
+    # The first write is a warm-up (the first publish uploads every asset): not counted.
+    for status_value in ["degraded_performance"] + ["major_outage", "operational"] * 4:
         before, page_before = store.version(), store.get("en/index.html")
         marker = re.compile(rf'"id":"{target["id"]}"[^{{}}]*"status":"{status_value}"'.encode())
         started = time.perf_counter()
@@ -305,8 +301,8 @@ def publish_to_visible(service: Service, store: ObjectStore, key: str, page_id: 
         )  # fmt: skip
         assert code == 200, code
         while True:
-            if time.perf_counter() - started > 30:
-                raise RuntimeError(f"{status_value} not on the object store within 30 s")
+            if time.perf_counter() - started > 60:
+                raise RuntimeError(f"{status_value} not on the object store within 60 s")
             if store.version() > before:
                 json_body = store.get("api/v2/components.json") or b""
                 if marker.search(json_body) and store.get("en/index.html") != page_before:
@@ -314,7 +310,8 @@ def publish_to_visible(service: Service, store: ObjectStore, key: str, page_id: 
             time.sleep(0.02)
         times.append(time.perf_counter() - started)
         time.sleep(1)
-    return {"seconds": [round(t, 3) for t in times], "max_seconds": round(max(times), 3)}
+    counted = times[1:]
+    return {"seconds": [round(t, 3) for t in counted], "max_seconds": round(max(counted), 3)}
 
 
 # --offsite-only needs no demo data: a page with a few components of its own is enough.

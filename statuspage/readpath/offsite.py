@@ -26,6 +26,7 @@ skipped by the publishes that follow each change until its back-off passes: the 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gzip
 import hashlib
 import html
@@ -175,9 +176,12 @@ def _asset(key: str, body: bytes) -> SiteObject:
     )
 
 
+_assets: dict[tuple[str, float, int], SiteObject] = {}  # (key, mtime, size) → object
+
+
 def assets() -> list[SiteObject]:
     """The project's static files (CSS, JS, images, the favicon if there is one), as the
-    application serves them under STATIC_URL."""
+    application serves them under STATIC_URL; compressed once per process and file version."""
     found: list[SiteObject] = []
     prefix = settings.STATIC_URL.lstrip("/")
     for directory in settings.STATICFILES_DIRS:
@@ -186,9 +190,15 @@ def assets() -> list[SiteObject]:
             relative = path.relative_to(root).as_posix()
             if relative.startswith(".") or "/." in relative:
                 continue
-            found.append(_asset(prefix + relative, path.read_bytes()))
+            keys = [prefix + relative]
             if relative in ("favicon.ico", "favicon.svg", "img/favicon.ico", "img/favicon.svg"):
-                found.append(_asset(Path(relative).name, path.read_bytes()))
+                keys.append(Path(relative).name)
+            stat = path.stat()
+            for key in keys:
+                identity = (key, stat.st_mtime, stat.st_size)
+                if identity not in _assets:
+                    _assets[identity] = _asset(key, path.read_bytes())
+                found.append(_assets[identity])
     return found
 
 
@@ -203,34 +213,49 @@ def _extra_paths() -> list[str]:
     return extra
 
 
-def render_site(version: int) -> Site:
+def render_site(version: int, each: publish.Rendered | None = None) -> Site:
     """Every object of the site at `version` (rendered through the response cache, so what the
-    application serves and what is published are the same bytes)."""
+    application serves and what is published are the same bytes). `each` is what render on
+    write has just rendered (publish.render_each), so it is not asked for twice."""
     languages = [code for code, _name in settings.LANGUAGES]
     entries = publish.paths()
     pages_paths = {path for path, per_language in entries if per_language}
     neutral_paths = [path for path, per_language in entries if not per_language]
     neutral_paths += [p for p in _extra_paths() if p not in neutral_paths]
     scripts = {reverse("widget-script")}
+    known = each or {}
+
+    def rendered_at(path: str, language: str | None) -> CachedResponse | None:
+        found = known.get((path, language))
+        return found if found is not None else publish.get(path, language)
+
     site_assets = assets()
     pages: list[SiteObject] = []
     cache = cache_control()
     for path in neutral_paths:
-        rendered = publish.get(path, None)
+        rendered = rendered_at(path, None)
         if rendered is None:
             continue
         item = _object(key_of(path, None), rendered, cache)
         (site_assets if path in scripts else pages).append(item)
     for path in sorted(pages_paths):
         for language in languages:
-            rendered = publish.get(path, language)
+            rendered = rendered_at(path, language)
             if rendered is None:
                 continue
+            item = _object(key_of(path, language), rendered, cache)
             if rendered.content_type.startswith("text/html"):
                 body = static_links(rendered.body, language, pages_paths, set(neutral_paths))
                 if body != rendered.body:
-                    rendered = CachedResponse.build(body, content_type=rendered.content_type)
-            pages.append(_object(key_of(path, language), rendered, cache))
+                    item = dataclasses.replace(
+                        item,
+                        body=body,
+                        gzip=gzip.compress(body, compresslevel=9, mtime=0),
+                        # Quick: this one is compressed on every publish, and only file
+                        # targets store it.
+                        br=brotli.compress(body, quality=5),
+                    )
+            pages.append(item)
     return Site(version, site_assets, pages)
 
 
@@ -344,12 +369,12 @@ def due(version: int) -> list[Target]:
     return chosen
 
 
-def publish_version(version: int) -> list[Outcome]:
+def publish_version(version: int, each: publish.Rendered | None = None) -> list[Outcome]:
     """Publish `version` to the targets that are due, all at once; record each outcome."""
     targets = due(version)
     if not targets:
         return []
-    site = render_site(version)
+    site = render_site(version, each)
     workers = min(len(targets), settings.PUBLISH_CONCURRENCY)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish") as pool:
         outcomes = list(pool.map(lambda target: publish_to(target, site), targets))
