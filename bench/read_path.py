@@ -324,7 +324,13 @@ for n, name in enumerate(["Identity verification", "Credit assessment", "Disburs
 
 def offsite_only() -> None:
     store = ObjectStore(free_port())
-    service = Service(free_port(), seed=SEED, PUBLISH_TARGETS=store.target, **STORE_CREDENTIALS)
+    service = Service(
+        free_port(),
+        seed=SEED,
+        PUBLISH_TARGETS=store.target,
+        LOG_LEVEL="INFO",  # the worker's timings of each render and publish, in service.log
+        **STORE_CREDENTIALS,
+    )
     try:
         key = service.manage("create_api_key", "--scopes", "read,write", "--name", "bench").split()[
             -1

@@ -34,6 +34,7 @@ import json
 import logging
 import mimetypes
 import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -66,7 +67,7 @@ MANIFEST_CACHE_CONTROL = "no-cache"
 LOCK_PREFIX = "sp:publish-lock:"
 DIRTY_PREFIX = "sp:publish-unfinished:"  # set while a publish to a target is under way
 LOCK_SECONDS = 300
-UPLOADS_PER_TARGET = 8  # objects in flight at once to one target
+UPLOADS_PER_TARGET = 16  # objects in flight at once to one target
 RETRY_AT_MOST = timedelta(minutes=15)
 COMPRESSIBLE = re.compile(
     r"^(text/|application/(json|javascript|xml|atom\+xml|rss\+xml)|image/svg)"
@@ -374,12 +375,21 @@ def publish_version(version: int, each: publish.Rendered | None = None) -> list[
     targets = due(version)
     if not targets:
         return []
+    started = time.monotonic()
     site = render_site(version, each)
+    rendered = time.monotonic()
     workers = min(len(targets), settings.PUBLISH_CONCURRENCY)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish") as pool:
         outcomes = list(pool.map(lambda target: publish_to(target, site), targets))
     for outcome in outcomes:
         _record(outcome)
+    log.info(
+        "version %s published off-site in %.2f s (site %.2f s): %s",
+        version,
+        time.monotonic() - started,
+        rendered - started,
+        ", ".join(f"{o.target.name} {'failed' if o.error else 'ok'}" for o in outcomes),
+    )
     return outcomes
 
 

@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -221,7 +222,9 @@ def render_and_publish() -> int:
     """What a worker does after each change. Returns the version it rendered."""
     pageversion.forget()  # this process may remember an older version for a moment
     version = pageversion.current()
+    started = time.monotonic()
     each = render_each()
+    log.info("version %s rendered in %.2f s", version, time.monotonic() - started)
     rendered = render_all(each)
     if settings.PUBLISH_DIR:
         names = write(Path(settings.PUBLISH_DIR), rendered, version)
