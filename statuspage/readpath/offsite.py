@@ -298,8 +298,11 @@ def publish_to(target: Target, site: Site) -> Outcome:
     lock = redis_client().lock(
         LOCK_PREFIX + _digest(target), timeout=LOCK_SECONDS, blocking_timeout=10
     )
-    if not lock.acquire():
-        return Outcome(target, None, "another publisher held this target for 10 s")
+    try:
+        if not lock.acquire():
+            return Outcome(target, None, "another publisher held this target for 10 s")
+    except Exception as exc:  # Redis is away: the sweeper tries again
+        return Outcome(target, None, f"no publish lock: {type(exc).__name__}: {exc}")
     try:
         out = writer(target)
         there = out.manifest()
@@ -400,8 +403,11 @@ def confirm_to(target: Target, version: int) -> Outcome:
     lock = redis_client().lock(
         LOCK_PREFIX + _digest(target), timeout=LOCK_SECONDS, blocking_timeout=10
     )
-    if not lock.acquire():
-        return Outcome(target, None, "another publisher held this target for 10 s")
+    try:
+        if not lock.acquire():
+            return Outcome(target, None, "another publisher held this target for 10 s")
+    except Exception as exc:  # Redis is away: the sweeper tries again
+        return Outcome(target, None, f"no publish lock: {type(exc).__name__}: {exc}")
     try:
         out = writer(target)
         there = out.manifest()
@@ -430,13 +436,14 @@ def confirm(version: int) -> list[Outcome]:
     """Beat's heartbeat for the targets that hold `version` (tasks.keep_published)."""
     now = timezone.now()
     states = {s.name: s for s in PublishTarget.objects.all()}
-    targets = [
-        t
-        for t in settings.PUBLISH_TARGETS
-        if t.name in states
-        and states[t.name].published_version == version
-        and not (states[t.name].retry_at and states[t.name].retry_at > now)
-    ]
+
+    def holds_it(target: Target) -> bool:
+        state = states.get(target.name)
+        if state is None or state.published_version != version:
+            return False
+        return state.retry_at is None or state.retry_at <= now
+
+    targets = [t for t in settings.PUBLISH_TARGETS if holds_it(t)]
     if not targets:
         return []
     workers = min(len(targets), settings.PUBLISH_CONCURRENCY)

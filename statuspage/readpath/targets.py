@@ -25,6 +25,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 MANIFEST = "version.json"
@@ -133,7 +134,7 @@ class Conflict(Exception):
     """Another publisher wrote the manifest while we were publishing."""
 
 
-class Writer:
+class Writer(Protocol):
     def manifest(self) -> Manifest: ...
 
     def put(self, item: SiteObject) -> None: ...
@@ -149,7 +150,7 @@ def _parsed(raw: bytes, token: str | None) -> Manifest:
         return Manifest(0, token)
 
 
-class FileWriter(Writer):
+class FileWriter:
     """A directory another server serves (or copies elsewhere): the site's keys as files, each
     with a .gz and .br sibling for gzip_static/brotli_static, replaced by rename."""
 
@@ -192,7 +193,7 @@ class FileWriter(Writer):
         self._write(self.root / MANIFEST, body)
 
 
-class S3Writer(Writer):
+class S3Writer:
     """An S3-compatible bucket, through boto3, with short timeouts: a target that does not
     answer must fail fast, not hold up the next publish."""
 
