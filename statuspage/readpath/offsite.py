@@ -19,8 +19,9 @@ most badges); a publish that did not finish leaves a mark in Redis that makes th
 upload everything.
 
 A target that fails is recorded (PublishTarget, shown in the admin with its last error) and
-skipped by the publishes that follow each change until its back-off passes: the sweeper
-(tasks.keep_published) retries it, so a bucket that is down never delays the others.
+skipped by the publishes that follow each change: the sweeper (tasks.keep_published) retries it
+after a back-off until it succeeds, so a bucket that is down never delays the others. Only the
+publish that finds it down waits for it, at most its timeout, while the others upload.
 """
 
 from __future__ import annotations
@@ -355,9 +356,10 @@ def _record(outcome: Outcome) -> None:
     state.save()
 
 
-def due(version: int) -> list[Target]:
-    """The targets to publish `version` to now: those behind it and not waiting out the
-    back-off of a failure (the sweeper retries those when it has passed)."""
+def due(version: int, *, retrying: bool = False) -> list[Target]:
+    """The targets to publish `version` to now. After a change (render on write): those behind
+    it that are healthy, so a target that is failing never holds up a change. For the sweeper
+    (`retrying`): every target behind it whose back-off has passed."""
     now = timezone.now()
     states = {s.name: s for s in PublishTarget.objects.all()}
     chosen = []
@@ -367,15 +369,18 @@ def due(version: int) -> list[Target]:
             chosen.append(target)
             continue
         behind = state.published_version < version
-        waiting = state.retry_at is not None and state.retry_at > now
-        if behind and not waiting:
+        waited = state.retry_at is None or state.retry_at <= now
+        ready = waited if retrying else state.failures == 0
+        if behind and ready:
             chosen.append(target)
     return chosen
 
 
-def publish_version(version: int, each: publish.Rendered | None = None) -> list[Outcome]:
+def publish_version(
+    version: int, each: publish.Rendered | None = None, *, retrying: bool = False
+) -> list[Outcome]:
     """Publish `version` to the targets that are due, all at once; record each outcome."""
-    targets = due(version)
+    targets = due(version, retrying=retrying)
     if not targets:
         return []
     started = time.monotonic()
@@ -457,4 +462,4 @@ def confirm(version: int) -> list[Outcome]:
 
 def lagging(version: int) -> bool:
     """Whether a target is behind `version` and due a retry (the sweeper's question)."""
-    return bool(due(version))
+    return bool(due(version, retrying=True))

@@ -50,7 +50,7 @@ def keep_published() -> int | None:
         from statuspage.readpath import offsite
 
         if offsite.lagging(version):
-            offsite.publish_version(version)
+            offsite.publish_version(version, retrying=True)
             return version
         offsite.confirm(version)  # the published pages' "still current" heartbeat
     return None

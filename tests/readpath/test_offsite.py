@@ -360,7 +360,9 @@ def test_a_target_that_is_down_delays_no_other(s3, outage, settings, blackhole):
     assert states[settings.PUBLISH_TARGETS[1].name].published_version > 0
 
 
-def test_a_failed_target_is_retried_by_the_sweeper_and_shown_in_the_admin(s3, outage, settings, db):
+def test_a_failed_target_is_retried_by_the_sweeper_and_shown_in_the_admin(
+    s3, outage, settings, commit
+):
     missing = f"later-{os.getpid()}"
     good = bucket(s3)
     settings.PUBLISH_TARGETS = parse_targets(f"{target_url(s3, missing)},{target_url(s3, good)}")
@@ -369,6 +371,11 @@ def test_a_failed_target_is_retried_by_the_sweeper_and_shown_in_the_admin(s3, ou
     assert "NoSuchBucket" in failed.last_error
     assert failed.retry_at > timezone.now()
     assert tasks.keep_published() is None  # in its back-off: not yet
+    s3.recorder.puts.clear()
+    commit(services.post_update, outage, status="identified", body="Found it.")
+    version = publish.render_and_publish()  # the next change: the failing target is left out
+    assert not [p for p in s3.recorder.puts if p.startswith(f"/{missing}/")]
+    assert manifest_of(s3, good)["version"] == version
 
     boto3.client("s3", endpoint_url=s3.endpoint, region_name="us-east-1").create_bucket(
         Bucket=missing
