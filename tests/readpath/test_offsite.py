@@ -21,7 +21,7 @@ from email.message import Message
 
 import boto3
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.contrib.staticfiles import finders
 from django.test import Client
 from django.utils import timezone
@@ -387,9 +387,10 @@ def test_a_failed_target_is_retried_by_the_sweeper_and_shown_in_the_admin(
     assert failed.published_version == version and failed.failures == 0
     assert "NoSuchBucket" in failed.last_error  # the last error stays, for the record
 
-    admin = User.objects.create_superuser("root", password="root-password-1")
+    operator = User.objects.create_user("olga", password=None, is_staff=True)
+    operator.groups.add(Group.objects.get(name="Operator"))
     browser = Client()
-    browser.force_login(admin)
+    browser.force_login(operator)
     listing = browser.get("/admin/readpath/publishtarget/")
     assert listing.status_code == 200
     detail = browser.get(f"/admin/readpath/publishtarget/{failed.pk}/change/")
