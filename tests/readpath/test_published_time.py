@@ -129,5 +129,9 @@ def test_a_frozen_published_copy_says_it_may_be_out_of_date(open_outage, setting
             chinese.wait_for_timeout(500)
             assert not chinese.locator("[data-stale-notice]").is_visible()
             assert chinese.locator("[data-published-at]").inner_text() == "40 分钟前更新"
+            # The language switch works with no server behind the copy.
+            chinese.locator('nav.languages a[lang="en"]').click()
+            chinese.wait_for_url(url + "/en/")
+            assert chinese.locator("html").get_attribute("lang") == "en"
         finally:
             chromium.close()
