@@ -2,7 +2,7 @@
 // The page carries its publication time (data-published-at). A published copy (object storage,
 // a CDN) also has /version.json, whose checked_at the publisher moves on every minute while it
 // is alive; once that is older than stale_after_seconds, the copy says it may be out of date.
-// Served by the application itself there is no manifest, and no notice.
+// Served by the application itself (or nginx beside it) the page is live: it asks nothing.
 (function () {
   "use strict";
   var stamp = document.querySelector("[data-published-at]");
@@ -63,7 +63,10 @@
   }
 
   show();
-  poll();
   setInterval(show, 30000);
-  setInterval(poll, 60000);
+  // Only an off-site copy (marked by the publisher) has a manifest to ask.
+  if (stamp.hasAttribute("data-published-copy")) {
+    poll();
+    setInterval(poll, 60000);
+  }
 })();

@@ -146,6 +146,9 @@ def static_links(body: bytes, language: str, pages: set[str], neutral: set[str])
             return match.group(0)
         return b'href="' + html.escape(new).encode() + b'"'
 
+    # Mark the page as an off-site copy: only a copy asks its manifest whether it is stale
+    # (served by the application, or by nginx beside it, the page is live by definition).
+    body = body.replace(b"data-published-at=", b"data-published-copy data-published-at=", 1)
     return _HREF.sub(rewrite, body)
 
 
