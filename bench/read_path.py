@@ -3,6 +3,7 @@
     .venv/bin/python bench/read_path.py                    # the full run (about 8 minutes)
     .venv/bin/python bench/read_path.py --quick            # 3-second runs, to check the set-up
     .venv/bin/python bench/read_path.py --compare-servers  # also gunicorn, to justify granian
+    .venv/bin/python bench/read_path.py --offsite-only     # publish-to-visible on the object store
 
 One run, on this machine:
 1. starts the service as `make run` does (demo data; SQLite and the embedded Redis, or
@@ -16,7 +17,11 @@ One run, on this machine:
 4. measures post-to-visible: a management-API write, then polling until every web worker
    serves the new content;
 5. runs the surge: 20 s of wrk at 256 connections on `/` while 10 updates are posted through the
-   API: counts errors, times each post, and checks the page shows every update.
+   API: counts errors, times each post, and checks the page shows every update;
+6. measures publish-to-visible on the object store: the service also publishes to an
+   S3-compatible server (moto's, in a process of its own) through PUBLISH_TARGETS; a
+   management-API write, then polling the bucket until its manifest names a newer version and
+   its components.json and English page show the change (`--offsite-only` runs just this).
 It prints the figures and ratios and writes them to bench/results/read_path.json.
 
 Needs wrk and nginx (Debian: `apt-get install wrk nginx-light libnginx-mod-http-brotli-static`).
@@ -110,7 +115,7 @@ def wrk(url: str, seconds: int, connections: int = 64, **headers: str) -> dict:
 class Service:
     """The whole service as `make run` starts it (web, worker, beat)."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, seed: str = "", **extra_env: str) -> None:
         shutil.rmtree(RUN_DIR, ignore_errors=True)
         RUN_DIR.mkdir(parents=True)
         self.port = port
@@ -127,7 +132,11 @@ class Service:
             "PUBLISH_DIR": str(self.publish_dir),
             "BENCH_ENDPOINTS": "true",
             "LOG_LEVEL": "WARNING",
+            **extra_env,
         }
+        if seed:  # components of our own before the first start: the demo is then not loaded
+            self.manage("migrate", "--noinput")
+            self.manage("shell", "-c", seed)
         self.log = (RUN_DIR / "service.log").open("w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "statuspage.launcher"],
@@ -213,16 +222,147 @@ def api(service: Service, key: str, method: str, path: str, body: dict) -> tuple
     return response.status, time.perf_counter() - started
 
 
+BUCKET = "bench-site"
+STORE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+class ObjectStore:
+    """An S3-compatible server (moto's server mode) in a process of its own: what the service
+    publishes its off-site copy to (PUBLISH_TARGETS)."""
+
+    def __init__(self, port: int) -> None:
+        import boto3
+
+        self.endpoint = f"http://127.0.0.1:{port}"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        self.client = boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="bench",
+            aws_secret_access_key="bench",
+        )
+        self.client.create_bucket(Bucket=BUCKET)
+
+    @property
+    def target(self) -> str:
+        return f"s3://{BUCKET}?endpoint_url={self.endpoint}&region=us-east-1&addressing=path"
+
+    def get(self, key: str) -> bytes | None:
+        """An object's bytes as a visitor reads them (stored gzipped: decoded)."""
+        import gzip
+
+        try:
+            answer = self.client.get_object(Bucket=BUCKET, Key=key)
+        except self.client.exceptions.NoSuchKey:
+            return None
+        body = answer["Body"].read()
+        return gzip.decompress(body) if answer.get("ContentEncoding") == "gzip" else body
+
+    def version(self) -> int:
+        manifest = self.get("version.json")
+        return json.loads(manifest)["version"] if manifest else 0
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def publish_to_visible(service: Service, store: ObjectStore, key: str, page_id: str) -> dict:
+    """A management-API write, then polling the bucket until the manifest names a newer version,
+    components.json shows the change and the English page is a new one."""
+    components = json.loads(fetch(service.url("/api/v2/components.json"))[2])["components"]
+    target = next(c for c in components if not c["group"])
+    times = []
+    # The first write is a warm-up (the first publish uploads every asset): not counted.
+    for status_value in ["degraded_performance"] + ["major_outage", "operational"] * 4:
+        before, page_before = store.version(), store.get("en/index.html")
+        marker = re.compile(rf'"id":"{target["id"]}"[^{{}}]*"status":"{status_value}"'.encode())
+        started = time.perf_counter()
+        code, _ = api(
+            service, key, "PATCH", f"/v1/pages/{page_id}/components/{target['id']}",
+            {"component": {"status": status_value}},
+        )  # fmt: skip
+        assert code == 200, code
+        while True:
+            if time.perf_counter() - started > 60:
+                raise RuntimeError(f"{status_value} not on the object store within 60 s")
+            if store.version() > before:
+                json_body = store.get("api/v2/components.json") or b""
+                if marker.search(json_body) and store.get("en/index.html") != page_before:
+                    break
+            time.sleep(0.02)
+        times.append(time.perf_counter() - started)
+        time.sleep(1)
+    counted = times[1:]
+    return {"seconds": [round(t, 3) for t in counted], "max_seconds": round(max(counted), 3)}
+
+
+# --offsite-only needs no demo data: a page with a few components of its own is enough.
+SEED = """
+from statuspage.status.models import Component
+for n, name in enumerate(["Identity verification", "Credit assessment", "Disbursement", "App"]):
+    Component.objects.create(name_en=name, name_zh_hans=name, position=n)
+"""
+
+
+def offsite_only() -> None:
+    store = ObjectStore(free_port())
+    service = Service(
+        free_port(),
+        seed=SEED,
+        PUBLISH_TARGETS=store.target,
+        LOG_LEVEL="INFO",  # the worker's timings of each render and publish, in service.log
+        **STORE_CREDENTIALS,
+    )
+    try:
+        key = service.manage("create_api_key", "--scopes", "read,write", "--name", "bench").split()[
+            -1
+        ]
+        page_id = json.loads(fetch(service.url("/api/v2/status.json"))[2])["page"]["id"]
+        print("-- publish to visible on the object store", flush=True)
+        result = publish_to_visible(service, store, key, page_id)
+        print("   ", result, flush=True)
+    finally:
+        service.stop()
+        store.stop()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "read_path-offsite.json").write_text(
+        json.dumps({"publish_to_visible_object_store": result}, indent=2)
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--compare-servers", action="store_true")
+    parser.add_argument("--offsite-only", action="store_true")
     args = parser.parse_args()
+    if args.offsite_only:
+        return offsite_only()
     seconds = 3 if args.quick else 10
     need("wrk", "wrk")
     need("nginx", "nginx-light")
 
-    service = Service(free_port())
+    store = ObjectStore(free_port())
+    service = Service(free_port(), PUBLISH_TARGETS=store.target, **STORE_CREDENTIALS)
     report: dict = {"seconds_per_run": seconds, "connections": 64, "cpus": os.cpu_count()}
     nginx_static = nginx_published = None
     try:
@@ -361,6 +501,10 @@ def main() -> None:
         }
         print("   ", surge, flush=True)
 
+        print("-- publish to visible on the object store", flush=True)
+        offsite = publish_to_visible(service, store, key, page_id)
+        print("   ", offsite, flush=True)
+
         servers = {}
         if args.compare_servers:
             servers = compare_servers(service, seconds, len(page_bytes))
@@ -369,6 +513,7 @@ def main() -> None:
             if server is not None:
                 server.stop()
         service.stop()
+        store.stop()
 
     a, b, b_gz = (
         ceilings[k]["rps"] for k in ("a_app_constant", "b_nginx_static", "b_nginx_static_gzip")
@@ -386,6 +531,7 @@ def main() -> None:
         "worst_p99_ms": max(m["p99_ms"] for m in measured.values()),
         "post_to_visible": post_to_visible,
         "surge": surge,
+        "publish_to_visible_object_store": offsite,
         "servers": servers,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -396,6 +542,7 @@ def main() -> None:
         "ratios": ratios,
         "worst_p99_ms": report["worst_p99_ms"],
         "post_to_visible_max_s": post_to_visible["max_seconds"],
+        "publish_to_visible_object_store_max_s": offsite["max_seconds"],
         "surge": {k: v for k, v in surge.items() if k != "posts"},
     }
     print(json.dumps(summary, indent=2))

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 from phonenumbers import SUPPORTED_REGIONS
@@ -41,10 +42,20 @@ RUN_DIR = Path(env_str("RUN_DIR", str(BASE_DIR / ".run"))).resolve()
 
 
 def _secret_key() -> str:
-    """SECRET_KEY, or one generated on first start and kept in RUN_DIR (single-machine installs)."""
+    """SECRET_KEY, or one generated on first start and kept in RUN_DIR (single-machine installs).
+
+    Never generated with PostgreSQL: several machines then share one database, and each would
+    generate its own key and refuse the others' signed links, sessions and CSRF tokens."""
     key = env_str("SECRET_KEY", "")
     if key:
         return key
+    if env_str("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. With PostgreSQL (DATABASE_URL) every machine of the service "
+            "must sign with the same key, so none is generated: set SECRET_KEY to the same "
+            "random value on every web server, worker and beat, e.g. the output of "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'."
+        )
     path = private_dir(RUN_DIR) / "secret_key"
     create_private_file(path, secrets.token_urlsafe(50))
     tighten(path)
@@ -336,6 +347,26 @@ FORMAT_MODULE_PATH = ["statuspage.formats"]
 PUBLISH_DIR = env_str("PUBLISH_DIR", "")
 # Called (POST, JSON list of changed paths) after each publish, e.g. a CDN's purge endpoint.
 PURGE_URL = env_url("PURGE_URL", "", schemes=("http", "https"))
+
+
+# Off-site copies of the public site (statuspage/readpath/offsite.py): comma-separated
+# file:///path and s3://bucket/prefix?endpoint_url=…&region=… URLs; empty: none.
+def _publish_targets() -> list:
+    from statuspage.readpath.targets import parse_targets
+
+    raw = env_str("PUBLISH_TARGETS", "")
+    try:
+        return parse_targets(raw)
+    except ValueError as exc:
+        shown = re.sub(r"(secret_access_key=)[^&,]*", r"\1***", raw)
+        raise SettingError("PUBLISH_TARGETS", shown, str(exc).replace(raw, shown)) from None
+
+
+PUBLISH_TARGETS = _publish_targets()
+# How many targets are published to at once.
+PUBLISH_CONCURRENCY = env_int("PUBLISH_CONCURRENCY", 4, minimum=1, maximum=32)
+# Past this age (minutes since the publisher last confirmed it) a page says it may be stale.
+PUBLISH_STALE_MINUTES = env_int("PUBLISH_STALE_MINUTES", 10, minimum=1)
 # Adds the benchmark's ceiling view (/_bench/constant) and an X-Served-By header. Never in
 # production: it reveals process ids.
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)

@@ -17,6 +17,7 @@ class ReadPathConfig(AppConfig):
 
         signals.page_changed.connect(_render_on_write, dispatch_uid="render-on-write")
         checks.register(publish_dir_is_servable)
+        checks.register(publish_targets_are_safe)
 
 
 def publish_dir_is_servable(**kwargs: Any) -> list[checks.CheckMessage]:
@@ -37,6 +38,37 @@ def publish_dir_is_servable(**kwargs: Any) -> list[checks.CheckMessage]:
             id="readpath.W001",
         )
     ]
+
+
+def publish_targets_are_safe(**kwargs: Any) -> list[checks.CheckMessage]:
+    """An s3:// target reached over plain http sends its credentials' signatures and the page
+    in the clear (fine for MinIO on the same machine, not across a network); a file:// target
+    inside RUN_DIR cannot be read by another user's server."""
+    from urllib.parse import urlsplit
+
+    found: list[checks.CheckMessage] = []
+    for target in settings.PUBLISH_TARGETS:
+        endpoint = urlsplit(target.options.get("endpoint_url", ""))
+        if endpoint.scheme == "http" and endpoint.hostname not in ("127.0.0.1", "localhost", "::1"):
+            found.append(
+                checks.Warning(
+                    f"PUBLISH_TARGETS: {target.name} is reached over plain http.",
+                    hint="Use the store's https endpoint.",
+                    id="readpath.W002",
+                )
+            )
+        if target.scheme == "file" and Path(target.location).resolve().is_relative_to(
+            settings.RUN_DIR
+        ):
+            found.append(
+                checks.Warning(
+                    f"PUBLISH_TARGETS: {target.location} is inside RUN_DIR ({settings.RUN_DIR}), "
+                    "which only the service's own user may enter.",
+                    hint="Publish to a directory of its own.",
+                    id="readpath.W003",
+                )
+            )
+    return found
 
 
 def _render_on_write(sender, version: int, **kwargs) -> None:

@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -136,16 +137,25 @@ class NotRendered(Exception):
     keep the version before it (and keep_published tries again)."""
 
 
-def render_all() -> dict[str, CachedResponse]:
+Rendered = dict[tuple[str, str | None], CachedResponse]  # (path, language or None) → response
+
+
+def render_each() -> Rendered:
     """Render every published path in every language; fills the response cache as it goes."""
     languages: list[str | None] = [code for code, _name in settings.LANGUAGES]
-    rendered: dict[str, CachedResponse] = {}
+    rendered: Rendered = {}
     for path, per_language in paths():
         for language in languages if per_language else [None]:
             result = get(path, language)
             if result is not None:
-                rendered[file_name(path, language)] = result
+                rendered[path, language] = result
     return rendered
+
+
+def render_all(each: Rendered | None = None) -> dict[str, CachedResponse]:
+    """What render_each renders, by file name under PUBLISH_DIR."""
+    each = render_each() if each is None else each
+    return {file_name(path, language): item for (path, language), item in each.items()}
 
 
 def _write_atomically(target: Path, data: bytes) -> None:
@@ -231,11 +241,18 @@ def render_and_publish() -> int:
     """What a worker does after each change. Returns the version it rendered."""
     pageversion.forget()  # this process may remember an older version for a moment
     version = pageversion.current()
-    rendered = render_all()
+    started = time.monotonic()
+    each = render_each()
+    log.info("version %s rendered in %.2f s", version, time.monotonic() - started)
+    rendered = render_all(each)
     if settings.PUBLISH_DIR:
         names = write(Path(settings.PUBLISH_DIR), rendered, version)
         if names and settings.PURGE_URL:
             _purge(version, names)
+    if settings.PUBLISH_TARGETS:
+        from statuspage.readpath import offsite
+
+        offsite.publish_version(version, each)
     return version
 
 

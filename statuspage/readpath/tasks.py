@@ -39,13 +39,25 @@ def render_pages() -> int | None:
 
 @shared_task
 def keep_published() -> int | None:
-    """Beat's repair: republish when PUBLISH_DIR lags behind (a lost message, a restart), or
-    when what it holds has expired with no write (see publish.published_until)."""
-    if not settings.PUBLISH_DIR:
+    """Beat's repair: republish when PUBLISH_DIR lags behind (a lost message, a restart) or
+    what it holds has expired with no write (see publish.published_until), and retry the
+    PUBLISH_TARGETS that failed once their back-off has passed; on the targets that are up to
+    date, move the manifest's `checked_at` on (the pages' freshness heartbeat)."""
+    if not settings.PUBLISH_DIR and not settings.PUBLISH_TARGETS:
         return None
-    directory = Path(settings.PUBLISH_DIR)
-    until = publish.published_until(directory)
-    expired = until is not None and until <= time.time()
-    if not expired and publish.published_version(directory) >= pageversion.reconcile():
-        return None
-    return render_pages()
+    version = pageversion.reconcile()
+    if settings.PUBLISH_DIR:
+        directory = Path(settings.PUBLISH_DIR)
+        until = publish.published_until(directory)
+        if (until is not None and until <= time.time()) or publish.published_version(
+            directory
+        ) < version:
+            return render_pages()
+    if settings.PUBLISH_TARGETS:
+        from statuspage.readpath import offsite
+
+        if offsite.lagging(version):
+            offsite.publish_version(version, retrying=True)
+            return version
+        offsite.confirm(version)  # the published pages' "still current" heartbeat
+    return None

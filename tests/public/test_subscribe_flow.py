@@ -71,7 +71,7 @@ def test_a_visitor_subscribes_confirms_manages_and_unsubscribes(
 
     with tab.expect_navigation():
         tab.get_by_role("button", name="Unsubscribe").tap()  # one click, no second question
-    assert "You are unsubscribed" in tab.locator("[role=status]").inner_text()
+    assert "You are unsubscribed" in tab.locator("p.notice[role=status]").inner_text()
     assert Subscriber.objects.get(email="ana@example.com").state == "unsubscribed"
     assert tab.get_by_role("button", name="Subscribe again").is_visible()
     assert len(mailbox.messages) == 1  # nothing else was sent
