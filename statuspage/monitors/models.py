@@ -121,14 +121,18 @@ class Probe(models.Model):
     state = models.CharField(
         _("state"), max_length=32, choices=SIGNAL_STATUSES, default="operational", editable=False
     )
-    down_streak = models.PositiveIntegerField(default=0, editable=False)
-    bad_streak = models.PositiveIntegerField(default=0, editable=False)  # slow or down
-    up_streak = models.PositiveIntegerField(default=0, editable=False)
-    answer_streak = models.PositiveIntegerField(default=0, editable=False)  # slow or up
+    down_streak = models.PositiveIntegerField(_("down streak"), default=0, editable=False)
+    bad_streak = models.PositiveIntegerField(
+        _("bad streak"), default=0, editable=False
+    )  # slow or down
+    up_streak = models.PositiveIntegerField(_("up streak"), default=0, editable=False)
+    answer_streak = models.PositiveIntegerField(
+        _("answer streak"), default=0, editable=False
+    )  # slow or up
     # The last slot (start of an interval) a run was claimed for: a conditional UPDATE moves it.
-    claimed_slot = models.DateTimeField(null=True, editable=False)
+    claimed_slot = models.DateTimeField(_("claimed slot"), null=True, editable=False)
     last_checked_at = models.DateTimeField(_("last checked"), null=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["component", "pk"]
@@ -208,7 +212,9 @@ class ProbeResult(models.Model):
     """One check, kept compact and pruned after MONITOR_RESULTS_MAX_AGE_HOURS. No error: it
     passed (slow or not)."""
 
-    probe = models.ForeignKey(Probe, related_name="results", on_delete=models.CASCADE)
+    probe = models.ForeignKey(
+        Probe, related_name="results", on_delete=models.CASCADE, verbose_name=_("probe")
+    )
     at = models.DateTimeField(_("at"), default=timezone.now)
     latency_ms = models.PositiveIntegerField(_("latency (ms)"), null=True)
     status_code = models.PositiveSmallIntegerField(_("status code"), null=True)
@@ -264,7 +270,7 @@ class AlertSource(models.Model):
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
     severity_map = models.JSONField(
         _("severity to status"),
         default=dict,
@@ -275,7 +281,7 @@ class AlertSource(models.Model):
         ),
     )
     enabled = models.BooleanField(_("enabled"), default=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     last_received_at = models.DateTimeField(_("last received"), null=True, editable=False)
 
     DEFAULT_SEVERITIES = {
@@ -331,15 +337,19 @@ class AlertState(models.Model):
     recognised: a resolve older than the firing it would end, or a firing already resolved.
     """
 
-    source = models.ForeignKey(AlertSource, related_name="alerts", on_delete=models.CASCADE)
-    fingerprint = models.CharField(max_length=128)
-    component = models.ForeignKey(Component, related_name="alerts", on_delete=models.CASCADE)
-    status = models.CharField(max_length=32, choices=SIGNAL_STATUSES)
-    firing = models.BooleanField(default=True)
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField(null=True)
-    summary = models.CharField(max_length=500, blank=True)
-    updated_at = models.DateTimeField(default=timezone.now)
+    source = models.ForeignKey(
+        AlertSource, related_name="alerts", on_delete=models.CASCADE, verbose_name=_("source")
+    )
+    fingerprint = models.CharField(_("fingerprint"), max_length=128)
+    component = models.ForeignKey(
+        Component, related_name="alerts", on_delete=models.CASCADE, verbose_name=_("component")
+    )
+    status = models.CharField(_("status"), max_length=32, choices=SIGNAL_STATUSES)
+    firing = models.BooleanField(_("firing"), default=True)
+    starts_at = models.DateTimeField(_("started"))
+    ends_at = models.DateTimeField(_("ended"), null=True)
+    summary = models.CharField(_("summary"), max_length=500, blank=True)
+    updated_at = models.DateTimeField(_("last changed"), default=timezone.now)
 
     class Meta:
         constraints = [
