@@ -229,11 +229,6 @@ class ProbeResult(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.error or 'ok'}"
 
-    @property
-    def answered(self) -> bool:
-        """The target answered at all: our own network reached it."""
-        return self.status_code is not None
-
 
 class MonitoringFailure(models.Model):
     """An episode of "monitoring itself is failing": every probe of a run failed without an

@@ -75,10 +75,16 @@ class Outcome:
     latency_ms: int | None
     status_code: int | None
     error: str
+    refused: bool = False  # refused by our own rules (lib.outbound), before any packet left
 
     @property
     def answered(self) -> bool:
         return self.status_code is not None
+
+    @property
+    def unanswered(self) -> bool:
+        """A failure that says nothing about the target if our own network is down."""
+        return not self.answered and not self.refused
 
 
 def claim_due(now: datetime | None = None) -> list[Probe]:
@@ -105,6 +111,7 @@ async def check(client: outbound.Client, probe: Check) -> Outcome:
     started = time.monotonic()
     status_code: int | None = None
     error = ""
+    refused = False
     try:
         response = await client.send(
             outbound.Request(probe.url, b"", {"User-Agent": "statuspage-probe/1"}),
@@ -114,7 +121,9 @@ async def check(client: outbound.Client, probe: Check) -> Outcome:
         )
     except TimeoutError:
         error = f"no answer within {probe.timeout:g} s"
-    except (outbound.RefusedURL, outbound.RefusedAddress, outbound.NoSlot) as exc:
+    except (outbound.RefusedURL, outbound.RefusedAddress) as exc:
+        error, refused = str(exc), True
+    except outbound.NoSlot as exc:
         error = str(exc)
     except (aiohttp.ClientError, OSError) as exc:
         error = f"{type(exc).__name__}: {exc}"
@@ -128,7 +137,7 @@ async def check(client: outbound.Client, probe: Check) -> Outcome:
         elif probe.reject_text and probe.reject_text in text:
             error = f"“{probe.reject_text}” in the response"
     latency = round((time.monotonic() - started) * 1000)
-    return Outcome(probe.probe_id, timezone.now(), latency, status_code, error[:200])
+    return Outcome(probe.probe_id, timezone.now(), latency, status_code, error[:200], refused)
 
 
 def _check_all(checks: list[Check], results: queue.Queue) -> None:
@@ -168,7 +177,7 @@ def run(probes: list[Probe]) -> None:
             for earlier in held:
                 record(by_id[earlier.probe_id], earlier)
             held.clear()
-        if network_ok or outcome.answered:
+        if network_ok or not outcome.unanswered:
             record(by_id[outcome.probe_id], outcome)
         else:
             held.append(outcome)

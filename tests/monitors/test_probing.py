@@ -4,8 +4,10 @@ status log, and a hanging target that delays no other."""
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from statuspage.monitors import probing
 from statuspage.monitors.models import MonitoringFailure, Probe, ProbeResult
@@ -226,13 +228,46 @@ def test_a_run_where_something_answers_is_not_our_fault(components, target_facto
 
 
 def test_old_results_are_pruned(components, target, add_probe, settings):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     settings.MONITOR_RESULTS_MAX_AGE_HOURS = 1
     probe = add_probe(components["credit"], target.url)
     ProbeResult.objects.create(probe=probe, at=timezone.now() - timedelta(hours=2), latency_ms=1)
     kept = ProbeResult.objects.create(probe=probe, latency_ms=1)
     assert probing.prune() == 1
     assert list(ProbeResult.objects.all()) == [kept]
+
+
+def test_probes_cannot_reach_private_addresses_unless_the_setting_allows(
+    components, target, add_probe, settings
+):
+    probe = add_probe(components["credit"], target.url, degraded_after=1, outage_after=1)
+    settings.ALLOW_PRIVATE_ADDRESSES = False
+    result = check_once(probe)
+    assert target.hits == 0
+    assert result.status_code is None
+    assert "not a public address" in result.error or "not allowed" in result.error
+    assert MonitoringFailure.current() is None  # our own rule, not our network
+
+
+def test_two_hundred_probes_with_twenty_hanging_all_finish_in_time(
+    components, target_factory, add_probe
+):
+    healthy = [target_factory() for _ in range(6)]
+    hanging = [target_factory() for _ in range(2)]
+    for target in hanging:
+        target.mode = "hang"
+    for n in range(180):
+        add_probe(components["credit"], f"{healthy[n % 6].url}?n={n}", timeout_seconds=4)
+    for n in range(20):
+        add_probe(components["limit"], f"{hanging[n % 2].url}?n={n}", timeout_seconds=4)
+    started, started_at = time.monotonic(), timezone.now()
+    probing.run(list(Probe.objects.all()))
+    elapsed = time.monotonic() - started
+    healthy_results = ProbeResult.objects.filter(probe__component=components["credit"])
+    hanging_results = ProbeResult.objects.filter(probe__component=components["limit"])
+    assert healthy_results.filter(error="").count() == 180
+    assert hanging_results.filter(error="no answer within 4 s").count() == 20
+    last_healthy = max(r.at for r in healthy_results)
+    first_hanging = min(r.at for r in hanging_results)
+    assert (last_healthy - started_at).total_seconds() < 3  # the healthy did not wait
+    assert (first_hanging - started_at).total_seconds() >= 4
+    assert elapsed < 7
