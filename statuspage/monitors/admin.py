@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from statuspage.monitors import signals
 from statuspage.monitors.chart import latency_chart
 from statuspage.monitors.models import AlertSource, AlertState, MonitoringFailure, Probe
 
@@ -80,6 +81,16 @@ class ProbeAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         warn_if_monitoring_fails(request)
         return super().changelist_view(request, extra_context)
+
+    def save_model(self, request, obj: Probe, form, change) -> None:
+        signals.save_probe(obj)
+
+    def delete_model(self, request, obj: Probe) -> None:
+        signals.delete_probe(obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for probe in queryset:
+            signals.delete_probe(probe)
 
 
 @admin.register(AlertSource)

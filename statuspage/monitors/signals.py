@@ -54,3 +54,29 @@ def reconcile(component: Component, *, actor: str) -> str | None:
     pageversion.bump()
     log.info("monitor moved component %s from %s to %s (%s)", component.pk, current, wanted, actor)
     return wanted
+
+
+@transaction.atomic
+def save_probe(probe: Probe) -> Probe:
+    """Create or edit a probe. Disabling one forgets its state; a component that loses a
+    failing probe (disabled, or moved to another component) is reconciled at once."""
+    probe.full_clean()
+    before = None if probe.pk is None else Probe.objects.filter(pk=probe.pk).first()
+    if not probe.enabled:
+        probe.state = ComponentStatus.OPERATIONAL
+        probe.down_streak = probe.bad_streak = probe.up_streak = probe.answer_streak = 0
+    probe.save()
+    components = {probe.component_id: probe.component}
+    if before is not None:
+        components[before.component_id] = before.component
+    for component in components.values():
+        reconcile(component, actor=f"probe {probe.pk} changed")
+    return probe
+
+
+@transaction.atomic
+def delete_probe(probe: Probe) -> None:
+    component = probe.component
+    actor = f"probe {probe.pk} deleted"
+    probe.delete()
+    reconcile(component, actor=actor)

@@ -271,3 +271,26 @@ def test_two_hundred_probes_with_twenty_hanging_all_finish_in_time(
     assert (last_healthy - started_at).total_seconds() < 3  # the healthy did not wait
     assert (first_hanging - started_at).total_seconds() >= 4
     assert elapsed < 7
+
+
+def test_disabling_or_deleting_a_failing_probe_gives_the_component_back(
+    components, target, add_probe
+):
+    from statuspage.monitors.signals import delete_probe, save_probe
+
+    credit = components["credit"]
+    probe = add_probe(credit, target.url, degraded_after=1, outage_after=1)
+    target.mode = "error"
+    check_once(probe)
+    assert status_of(credit) == "major_outage"
+    probe.refresh_from_db()
+    probe.enabled = False
+    save_probe(probe)
+    assert status_of(credit) == "operational"
+    assert Probe.objects.get(pk=probe.pk).state == "operational"
+    probe.enabled = True
+    save_probe(probe)
+    check_once(probe)
+    assert status_of(credit) == "major_outage"
+    delete_probe(Probe.objects.get(pk=probe.pk))
+    assert status_of(credit) == "operational"

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from statuspage.monitors.models import Probe
+from statuspage.monitors.signals import save_probe
 from statuspage.status.models import Component
 
 
@@ -47,13 +48,12 @@ class Command(BaseCommand):
             recover_after=options["recover_after"],
         )
         try:
-            probe.full_clean()
+            save_probe(probe)
         except ValidationError as exc:
             lines = [
                 f"{field}: {' '.join(messages)}" for field, messages in exc.message_dict.items()
             ]
             raise CommandError("The probe was not added.\n" + "\n".join(lines)) from exc
-        probe.save()
         self.stdout.write(
             f"Probe {probe.pk} added to “{component.name}”: {probe} every "
             f"{probe.interval_seconds} s."
