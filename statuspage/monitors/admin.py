@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from statuspage.monitors import signals
+from statuspage.monitors import alerts, signals
 from statuspage.monitors.chart import latency_chart
 from statuspage.monitors.models import AlertSource, AlertState, MonitoringFailure, Probe
 
@@ -101,6 +101,16 @@ class AlertSourceAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # `manage.py create_alert_source` prints the secret URL, once
+
+    def save_model(self, request, obj: AlertSource, form, change) -> None:
+        alerts.save_source(obj)
+
+    def delete_model(self, request, obj: AlertSource) -> None:
+        alerts.delete_source(obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for source in queryset:
+            alerts.delete_source(source)
 
 
 @admin.register(AlertState)

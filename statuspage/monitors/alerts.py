@@ -209,3 +209,27 @@ def _newer(event: AlertEvent, state: AlertState) -> bool:
     if event.firing:
         return state.firing or event.starts_at > state.starts_at
     return event.starts_at >= state.starts_at
+
+
+@transaction.atomic
+def save_source(source: AlertSource) -> AlertSource:
+    """Edit a source; disabling it takes its firing alerts off their components at once."""
+    source.full_clean()
+    source.save()
+    _reconcile_alerted(source, actor=f"alert source {source.name} changed")
+    return source
+
+
+@transaction.atomic
+def delete_source(source: AlertSource) -> None:
+    components = {a.component_id: a.component for a in source.alerts.select_related("component")}
+    actor = f"alert source {source.name} deleted"
+    source.delete()
+    for component in components.values():
+        reconcile(component, actor=actor)
+
+
+def _reconcile_alerted(source: AlertSource, *, actor: str) -> None:
+    alerted = {a.component_id: a.component for a in source.alerts.select_related("component")}
+    for component in alerted.values():
+        reconcile(component, actor=actor)

@@ -294,3 +294,21 @@ def test_an_oversized_payload_is_413(client, components, settings):
     payload = alertmanager(components["credit"].pk, annotations={"summary": "x" * 5000})
     assert post(client, url, payload).status_code == 413
     assert status_of(components["credit"]) == "operational"
+
+
+def test_disabling_or_deleting_a_source_takes_its_alerts_off(client, components):
+    from statuspage.monitors.alerts import delete_source, save_source
+
+    url = make_source("alertmanager")
+    credit = components["credit"]
+    post(client, url, alertmanager(credit.pk))
+    source = AlertSource.objects.get()
+    source.enabled = False
+    save_source(source)
+    assert status_of(credit) == "operational"
+    assert post(client, url, alertmanager(credit.pk)).status_code == 401  # its URL is off too
+    source.enabled = True
+    save_source(source)
+    assert status_of(credit) == "major_outage"
+    delete_source(source)
+    assert status_of(credit) == "operational"
