@@ -394,7 +394,7 @@ SUBSCRIBE_RATE_PER_ADDRESS = env_rate("SUBSCRIBE_RATE_PER_ADDRESS", "5/h")
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 # Each channel has its own queue, so webhooks never wait behind a long email fan-out; workers
 # consume every queue listed here (kombu takes from each in turn).
-CELERY_TASK_QUEUES = (Queue("celery"), Queue("email"), Queue("webhooks"))
+CELERY_TASK_QUEUES: tuple[Queue, ...] = (Queue("celery"), Queue("email"), Queue("webhooks"))
 CELERY_TASK_ROUTES = {
     "statuspage.notify.tasks.deliver_emails": {"queue": "email"},
     "statuspage.notify.tasks.deliver_webhooks": {"queue": "webhooks"},

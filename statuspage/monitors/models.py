@@ -11,6 +11,7 @@ import hashlib
 import re
 import secrets
 from datetime import UTC, datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,13 +24,14 @@ from statuspage.lib import outbound
 from statuspage.status.models import Component, ComponentStatus
 
 # Worst last: a signal's status is compared by its place here.
-SEVERITY = [
+SIGNALS = [
     ComponentStatus.OPERATIONAL,
     ComponentStatus.DEGRADED_PERFORMANCE,
     ComponentStatus.PARTIAL_OUTAGE,
     ComponentStatus.MAJOR_OUTAGE,
 ]
-SIGNAL_STATUSES = [(s.value, s.label) for s in SEVERITY]
+SEVERITY: list[str] = [s.value for s in SIGNALS]
+SIGNAL_STATUSES = [(s.value, s.label) for s in SIGNALS]
 MIN_INTERVAL_SECONDS = 10
 _RANGE = re.compile(r"^\s*([1-5]\d\d)\s*(?:-\s*([1-5]\d\d)\s*)?$")
 
@@ -143,7 +145,7 @@ class Probe(models.Model):
         return f"{self.method} {self.url}"
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, Any] = {}
         if self.url:
             try:
                 outbound.check_url(self.url, allow_private=settings.ALLOW_PRIVATE_ADDRESSES)
