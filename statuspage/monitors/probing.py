@@ -169,9 +169,19 @@ def run(probes: list[Probe]) -> None:
         target=_check_all, args=([Check.of(p) for p in probes], results), daemon=True
     )
     thread.start()
+    # Each check ends within its slot wait plus its timeout; this bounds the run even if the
+    # loop's shutdown lingers (a DNS lookup still running in its executor).
+    deadline = time.monotonic() + 2 * max(p.timeout_seconds for p in probes) + 5
     network_ok = False
     held: list[Outcome] = []
-    while (outcome := results.get()) is not None:
+    for _ in probes:
+        try:
+            outcome = results.get(timeout=max(deadline - time.monotonic(), 0))
+        except queue.Empty:
+            log.error("a probe run outlived its timeouts; its remaining checks are dropped")
+            break
+        if outcome is None:
+            break
         if outcome.answered and not network_ok:
             network_ok = True
             for earlier in held:
@@ -181,7 +191,6 @@ def run(probes: list[Probe]) -> None:
             record(by_id[outcome.probe_id], outcome)
         else:
             held.append(outcome)
-    thread.join()
     hosts = {urlsplit(by_id[o.probe_id].url).netloc for o in held}
     if held and (len(hosts) >= GUARD_MIN_HOSTS or MonitoringFailure.current() is not None):
         monitoring_failed(held)
