@@ -127,6 +127,9 @@ async def check(client: outbound.Client, probe: Check) -> Outcome:
         error = str(exc)
     except (aiohttp.ClientError, OSError) as exc:
         error = f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # one probe's surprise must not end the others' run
+        log.exception("probe %s failed unexpectedly", probe.probe_id)
+        error, refused = f"{type(exc).__name__}: {exc}", True
     else:
         status_code = response.status
         text = response.body.decode("utf-8", errors="replace")
@@ -206,7 +209,9 @@ def run(probes: list[Probe]) -> None:
 @transaction.atomic
 def record(probe: Probe, outcome: Outcome, *, move: bool = True) -> None:
     """Keep one result; with `move`, advance the probe's state and reconcile its component."""
-    locked = Probe.objects.select_for_update().get(pk=probe.pk)
+    locked = Probe.objects.select_for_update().filter(pk=probe.pk).first()
+    if locked is None:
+        return  # deleted while it was being checked
     result = ProbeResult.objects.create(
         probe=locked,
         at=outcome.at,
