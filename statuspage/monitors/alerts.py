@@ -205,9 +205,10 @@ def receive(source: AlertSource, data: Any) -> dict[str, int]:
 
 def _newer(event: AlertEvent, state: AlertState) -> bool:
     """Whether the event moves the stored state: a firing revives a resolved alert only when
-    it started later (a new episode), a resolve never ends a later episode than its own."""
-    if event.firing:
-        return state.firing or event.starts_at > state.starts_at
+    it started later (a new episode), and neither a firing nor a resolve of an earlier episode
+    touches a later one."""
+    if event.firing and not state.firing:
+        return event.starts_at > state.starts_at
     return event.starts_at >= state.starts_at
 
 

@@ -312,3 +312,13 @@ def test_disabling_or_deleting_a_source_takes_its_alerts_off(client, components)
     assert status_of(credit) == "major_outage"
     delete_source(source)
     assert status_of(credit) == "operational"
+
+
+def test_a_late_repeat_of_an_older_episode_does_not_rewind_a_newer_one(client, components):
+    url = make_source("alertmanager")
+    credit = components["credit"]
+    post(client, url, alertmanager(credit.pk, startsAt="2026-11-30T11:00:00Z"))
+    post(client, url, alertmanager(credit.pk, startsAt="2026-11-30T09:00:00Z"))  # late repeat
+    assert AlertState.objects.get().starts_at.hour == 11
+    post(client, url, alertmanager(credit.pk, "resolved", startsAt="2026-11-30T11:00:00Z"))
+    assert status_of(credit) == "operational"
