@@ -322,3 +322,12 @@ def test_a_late_repeat_of_an_older_episode_does_not_rewind_a_newer_one(client, c
     assert AlertState.objects.get().starts_at.hour == 11
     post(client, url, alertmanager(credit.pk, "resolved", startsAt="2026-11-30T11:00:00Z"))
     assert status_of(credit) == "operational"
+
+
+def test_the_webhook_needs_no_csrf_token_or_session(components):
+    from django.test import Client
+
+    url = make_source("alertmanager")
+    strict = Client(enforce_csrf_checks=True)
+    assert post(strict, url, alertmanager(components["credit"].pk)).status_code == 200
+    assert status_of(components["credit"]) == "major_outage"
