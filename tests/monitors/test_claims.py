@@ -45,7 +45,7 @@ def test_disabled_probes_are_not_run(components):
     assert probing.claim_due(NOON) == []
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_racing_never_claim_the_same_slot(components):
     make_probes(components["credit"], 20)
     for second in range(0, 50, 10):
