@@ -154,6 +154,7 @@ INSTALLED_APPS = [
     "statuspage.readpath",
     "statuspage.api",
     "statuspage.notify",
+    "statuspage.monitors",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -424,7 +425,7 @@ SUBSCRIBE_RATE_PER_ADDRESS = env_rate("SUBSCRIBE_RATE_PER_ADDRESS", "5/h")
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 # Each channel has its own queue, so webhooks never wait behind a long email fan-out; workers
 # consume every queue listed here (kombu takes from each in turn).
-CELERY_TASK_QUEUES = (Queue("celery"), Queue("email"), Queue("webhooks"))
+CELERY_TASK_QUEUES: tuple[Queue, ...] = (Queue("celery"), Queue("email"), Queue("webhooks"))
 CELERY_TASK_ROUTES = {
     "statuspage.notify.tasks.deliver_emails": {"queue": "email"},
     "statuspage.notify.tasks.deliver_webhooks": {"queue": "webhooks"},
@@ -514,6 +515,18 @@ OTP_TOTP_ISSUER = _public.hostname
 AUDITLOG_STORE_JSON_CHANGES = True
 # --- end of operator account settings ---
 
+# --- Monitoring: probes and alert ingestion (statuspage/monitors) ---
+# How often beat looks for due probes (seconds); a probe runs at most once per its interval.
+MONITOR_TICK_SECONDS = env_int("MONITOR_TICK_SECONDS", 5, minimum=1, maximum=60)
+# Probe requests in flight at once per worker process.
+MONITOR_CONCURRENCY = env_int("MONITOR_CONCURRENCY", 200, minimum=1, maximum=2000)
+# Probe results older than this are deleted (hourly).
+MONITOR_RESULTS_MAX_AGE_HOURS = env_int("MONITOR_RESULTS_MAX_AGE_HOURS", 48, minimum=1)
+# Probes have a queue of their own, so a check never waits behind a fan-out.
+CELERY_TASK_QUEUES = (*CELERY_TASK_QUEUES, Queue("monitors"))
+CELERY_TASK_ROUTES["statuspage.monitors.tasks.run_due_probes"] = {"queue": "monitors"}
+# --- end of monitoring settings ---
+
 # --- Celery beat: every periodic task, in one place ---
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "sweep-deliveries": {
@@ -531,4 +544,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": float(UPTIME_REFRESH_SECONDS),
     },
     "overdue-promises": {"task": "statuspage.status.tasks.flag_overdue_promises", "schedule": 30.0},
+    "run-probes": {
+        "task": "statuspage.monitors.tasks.run_due_probes",
+        "schedule": float(MONITOR_TICK_SECONDS),
+        "options": {"expires": float(MONITOR_TICK_SECONDS)},  # a missed tick is not worth running
+    },
+    "prune-probe-results": {
+        "task": "statuspage.monitors.tasks.prune_probe_results",
+        "schedule": 3600.0,
+    },
 }

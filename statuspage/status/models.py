@@ -405,6 +405,7 @@ class StatusChangeCause(models.TextChoices):
     MAINTENANCE = "maintenance", _("Maintenance transition")
     OPERATOR = "operator", _("Operator")
     API = "api", _("API")
+    MONITOR = "monitor", _("Monitor")
 
 
 class StatusChange(models.Model):

@@ -1,0 +1,20 @@
+"""Beat's probe tick and the results' pruning: thin tasks over `probing`."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from statuspage.monitors import probing
+
+
+@shared_task
+def run_due_probes() -> int:
+    """Claim the probes due now and check them; returns how many this task ran."""
+    probes = probing.claim_due()
+    probing.run(probes)
+    return len(probes)
+
+
+@shared_task
+def prune_probe_results() -> int:
+    return probing.prune()
