@@ -119,6 +119,14 @@ class Probe(models.Model):
         help_text=_("A success slower than this counts towards degraded performance."),
     )
     enabled = models.BooleanField(_("enabled"), default=True)
+    publish_automatically = models.BooleanField(
+        _("publish automatically"),
+        default=False,
+        help_text=_(
+            "When this probe moves the component, publish the incident at once (subscribers "
+            "are told) instead of leaving a draft for an operator."
+        ),
+    )
     # The state the results so far have led to, and the streaks that move it.
     state = models.CharField(
         _("state"), max_length=32, choices=SIGNAL_STATUSES, default="operational", editable=False

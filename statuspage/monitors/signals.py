@@ -12,6 +12,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from statuspage.monitors import drafts
 from statuspage.monitors.models import SEVERITY, AlertState, Probe, worst
 from statuspage.status import pageversion
 from statuspage.status.models import Component, ComponentStatus, StatusChange, StatusChangeCause
@@ -53,6 +54,10 @@ def reconcile(component: Component, *, actor: str) -> str | None:
     )
     pageversion.bump()
     log.info("monitor moved component %s from %s to %s (%s)", component.pk, current, wanted, actor)
+    if wanted == ComponentStatus.OPERATIONAL:
+        drafts.discard_drafts(component)
+    else:
+        drafts.open_draft(component, wanted, actor=actor)
     return wanted
 
 

@@ -66,7 +66,9 @@ def paths() -> list[tuple[str, bool]]:
     fixed = [(entry.path, entry.per_language) for entry in published]
     recent = timezone.now() - timedelta(days=8)
     incidents = (
-        Incident.objects.exclude(kind=IncidentKind.ANNOUNCEMENT).filter(created_at__gte=recent)
+        Incident.objects.published()
+        .exclude(kind=IncidentKind.ANNOUNCEMENT)
+        .filter(created_at__gte=recent)
         | Incident.objects.open()
     )
     return fixed + [
