@@ -531,6 +531,10 @@ except ValueError as exc:
     raise SettingError(
         "MONITOR_REMINDER_MINUTES", ",".join(_reminder_minutes), "minutes, such as 30,60,180"
     ) from exc
+# A visitor surge: a minute with at least this many page views, and this many times the hour
+# before's rate, while the page says nothing, emails the operators (once per surge).
+VISITOR_SURGE_FACTOR = env_float("VISITOR_SURGE_FACTOR", 5.0, minimum=1.0)
+VISITOR_SURGE_MIN_VIEWS = env_int("VISITOR_SURGE_MIN_VIEWS", 100, minimum=1)
 # Probes have a queue of their own, so a check never waits behind a fan-out.
 CELERY_TASK_QUEUES = (*CELERY_TASK_QUEUES, Queue("monitors"))
 CELERY_TASK_ROUTES["statuspage.monitors.tasks.run_due_probes"] = {"queue": "monitors"}
@@ -563,4 +567,5 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 3600.0,
     },
     "remind-operators": {"task": "statuspage.monitors.tasks.remind_operators", "schedule": 60.0},
+    "visitor-surge": {"task": "statuspage.monitors.tasks.check_visitor_surge", "schedule": 60.0},
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from statuspage.monitors import probing, reminders
+from statuspage.monitors import probing, reminders, surge
 
 
 @shared_task
@@ -24,3 +24,10 @@ def prune_probe_results() -> int:
 def remind_operators() -> int:
     """Remind operators of components off operational with no published incident."""
     return reminders.remind()
+
+
+@shared_task
+def check_visitor_surge() -> bool:
+    """Whether the last minute was a visitor surge (operators told once per surge)."""
+    reading = surge.check()
+    return reading is not None and reading.surging

@@ -236,3 +236,25 @@ def monitoring_failing(started_at: datetime, detail: str) -> None:
             % values
         )
     send_to_operators(subject, body, what="monitoring failure")
+
+
+def visitor_surge(views: int, hourly_rate: float) -> None:
+    """Visitors flock to the page while it says nothing: something may be wrong."""
+    with translation.override(settings.LANGUAGE_CODE):
+        values = {
+            "views": views,
+            "rate": f"{hourly_rate:.0f}",
+            "when": _local(timezone.now()),
+            "url": _admin_url("admin:status_incident_add"),
+        }
+        subject = _("Visitor surge: %(views)s page views in a minute") % values
+        body = (
+            _(
+                "The status page had %(views)s views in the minute before %(when)s, against about "
+                "%(rate)s a minute over the hour before, and it says nothing: no incident is open. "
+                "Borrowers may be meeting a fault nobody has reported yet. Check, and open an "
+                "incident if something is wrong:\n\n%(url)s\n"
+            )
+            % values
+        )
+    send_to_operators(subject, body, what="visitor surge")
