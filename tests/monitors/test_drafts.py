@@ -164,3 +164,45 @@ def test_no_draft_when_an_open_incident_already_covers_the_component(open_outage
 def test_a_second_failure_keeps_the_one_draft(failing):
     fail(failing, 4)
     assert Incident.objects.count() == 1
+
+
+@pytest.fixture
+def api(operator):
+    from django.test import Client
+
+    from statuspage.api.models import ApiKey
+    from statuspage.status.models import Page
+    from tests.api.clients import Api
+
+    key = ApiKey.issue(name="alerting", scopes=["read", "write"], created_by=operator)[1]
+    return Api(Client(headers={"Accept-Language": "en"}), Page.get().id, key)
+
+
+def test_the_management_api_publishes_a_draft(api, client, failing):
+    fail(failing)
+    draft = the_draft()
+    assert api.get(f"incidents/{draft.pk}").status_code == 200  # operators see drafts
+    response = api.patch(f"incidents/{draft.pk}", {"incident": {"published": True}})
+    assert response.status_code == 200, response.content
+    assert not the_draft().draft
+    assert Notice.objects.filter(kind="incident_update").count() == 1
+    assert draft.pk in client.get("/api/v2/incidents.json").content.decode()
+    # Again: nothing more happens; and a published incident is never a draft again.
+    assert api.patch(f"incidents/{draft.pk}", {"incident": {"published": True}}).status_code == 200
+    assert Notice.objects.filter(kind="incident_update").count() == 1
+    refused = api.patch(f"incidents/{draft.pk}", {"incident": {"published": False}})
+    assert refused.status_code == 422
+    assert not the_draft().draft
+
+
+def test_a_patch_can_edit_and_publish_at_once(api, failing):
+    fail(failing)
+    draft = the_draft()
+    response = api.patch(
+        f"incidents/{draft.pk}",
+        {"incident": {"name": "Payouts are failing", "published": True}},
+    )
+    assert response.status_code == 200, response.content
+    published = the_draft()
+    assert (published.draft, published.name_zh_hans) == (False, "Payouts are failing")
+    assert Notice.objects.filter(kind="incident_update").count() == 1
