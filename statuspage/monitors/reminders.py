@@ -16,7 +16,13 @@ from django.utils import timezone
 
 from statuspage.monitors.models import Reminder
 from statuspage.operators import alerts
-from statuspage.status.models import Component, ComponentStatus, Incident, StatusChange
+from statuspage.status.models import (
+    Component,
+    ComponentStatus,
+    Incident,
+    IncidentStatus,
+    StatusChange,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +47,8 @@ def remind(now: datetime | None = None) -> int:
         status__in=(ComponentStatus.OPERATIONAL, ComponentStatus.UNDER_MAINTENANCE)
     )
     for component in failing:
-        if Incident.objects.open().filter(components=component).exists():
+        told = Incident.objects.open().exclude(status=IncidentStatus.SCHEDULED)
+        if told.filter(components=component).exists():
             continue  # a published incident tells visitors already
         since = off_since(component)
         due = [m for m in thresholds if (now - since).total_seconds() >= m * 60]

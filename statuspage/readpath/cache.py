@@ -473,7 +473,8 @@ def cached(*, params: dict[str, Canonical] | None = None, per_language: bool = T
                 rendered = responses.get_or_render(version, page, render)
             except _Uncacheable as exc:
                 return exc.response
-            views_counter.count()  # issue 13: page views per minute (a surge is a signal)
+            if views_counter.INTERNAL not in request.META:  # not render on write's own GETs
+                views_counter.count()  # issue 13: page views per minute (a surge is a signal)
             return rendered.respond(request, cache_parts=(language, request.path, query))
 
         return wrapper

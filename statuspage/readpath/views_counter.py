@@ -6,7 +6,8 @@ thread per process moves the count to Redis at most once a second (INCRBY on the
 kept two hours). The thread is started by the Django side of the read path (`count()`), never
 by the fast path: every process's first request for a page goes through Django, and a forked
 worker starts its own. What is counted: every public response served from the read path's
-cache (pages, the public JSON, feeds), through the fast path or through Django. Counts are
+cache (pages, the public JSON, feeds), through the fast path or through Django; render on
+write's own requests (marked INTERNAL in their environ) are not. Counts are
 approximate (a lost increment between threads, a second lost if Redis is away): they are a
 signal, not an invoice.
 """
@@ -22,6 +23,7 @@ from statuspage.lib.redis import redis_client
 
 log = logging.getLogger(__name__)
 KEY = "sp:views:{minute}"
+INTERNAL = "statuspage.internal"  # in the WSGI environ of our own renders: not counted
 KEEP_SECONDS = 2 * 3600
 FLUSH_SECONDS = 1.0
 

@@ -121,6 +121,20 @@ def test_no_reminder_while_a_published_incident_tells_visitors(open_outage, cloc
     assert mail.outbox == []
 
 
+def test_maintenance_only_scheduled_does_not_silence_reminders(
+    components, schedule_maintenance, clock, commit
+):
+    from datetime import UTC, datetime
+
+    schedule_maintenance("Upgrade", datetime.now(UTC) + timedelta(days=1))  # credit, tomorrow
+    start = timezone.now()
+    clock(start)
+    services.set_component_status(components["credit"], "major_outage")
+    clock(start + timedelta(minutes=31))
+    commit(reminders.remind)
+    assert len(mail.outbox) == 1
+
+
 def test_a_reminder_points_at_the_waiting_draft(failing, clock, commit):
     run(failing, 2)
     draft = Incident.objects.get()

@@ -64,6 +64,17 @@ def test_views_are_counted_on_both_paths_and_flushed_per_minute(components):
     assert views_counter.flush() == 0
 
 
+@pytest.mark.usefixtures("keep_the_test_connection")
+def test_render_on_write_is_not_counted_as_views(components):
+    from statuspage.readpath import publish
+
+    assert publish.render_each()  # every published page, through Django
+    views_counter.flush()
+    now = views_counter.minute_of()
+    assert views_counter.COUNTER.hits == 0
+    assert sum(views_counter.per_minute(now - 1, now)) == 0
+
+
 def test_a_surge_on_a_quiet_page_tells_the_operators_once(components, commit):
     hour_of(10)
     views(NOW - 1, 400)
