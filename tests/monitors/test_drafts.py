@@ -206,3 +206,16 @@ def test_a_patch_can_edit_and_publish_at_once(api, failing):
     published = the_draft()
     assert (published.draft, published.name_zh_hans) == (False, "Payouts are failing")
     assert Notice.objects.filter(kind="incident_update").count() == 1
+
+
+def test_an_alert_opens_a_draft_and_its_resolve_removes_it(client, components):
+    from tests.monitors.test_alerts import alertmanager, make_source, post
+
+    url = make_source("alertmanager")
+    disbursement = components["disbursement"]
+    assert post(client, url, alertmanager(disbursement.pk)).status_code == 200
+    draft = the_draft()
+    assert draft.draft and list(draft.components.all()) == [disbursement]
+    assert post(client, url, alertmanager(disbursement.pk, "resolved")).status_code == 200
+    assert Component.objects.get(pk=disbursement.pk).status == "operational"
+    assert not Incident.objects.exists()
