@@ -522,6 +522,19 @@ MONITOR_TICK_SECONDS = env_int("MONITOR_TICK_SECONDS", 5, minimum=1, maximum=60)
 MONITOR_CONCURRENCY = env_int("MONITOR_CONCURRENCY", 200, minimum=1, maximum=2000)
 # Probe results older than this are deleted (hourly).
 MONITOR_RESULTS_MAX_AGE_HOURS = env_int("MONITOR_RESULTS_MAX_AGE_HOURS", 48, minimum=1)
+# Operators are reminded when a component stays off operational this long (minutes) with no
+# published incident, once per threshold.
+_reminder_minutes = env_list("MONITOR_REMINDER_MINUTES", ["30", "60", "180"])
+try:
+    MONITOR_REMINDER_MINUTES = sorted({int(m) for m in _reminder_minutes if int(m) > 0})
+except ValueError as exc:
+    raise SettingError(
+        "MONITOR_REMINDER_MINUTES", ",".join(_reminder_minutes), "minutes, such as 30,60,180"
+    ) from exc
+# A visitor surge: a minute with at least this many page views, and this many times the hour
+# before's rate, while the page says nothing, emails the operators (once per surge).
+VISITOR_SURGE_FACTOR = env_float("VISITOR_SURGE_FACTOR", 5.0, minimum=1.0)
+VISITOR_SURGE_MIN_VIEWS = env_int("VISITOR_SURGE_MIN_VIEWS", 100, minimum=1)
 # Probes have a queue of their own, so a check never waits behind a fan-out.
 CELERY_TASK_QUEUES = (*CELERY_TASK_QUEUES, Queue("monitors"))
 CELERY_TASK_ROUTES["statuspage.monitors.tasks.run_due_probes"] = {"queue": "monitors"}
@@ -553,4 +566,6 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "statuspage.monitors.tasks.prune_probe_results",
         "schedule": 3600.0,
     },
+    "remind-operators": {"task": "statuspage.monitors.tasks.remind_operators", "schedule": 60.0},
+    "visitor-surge": {"task": "statuspage.monitors.tasks.check_visitor_surge", "schedule": 60.0},
 }

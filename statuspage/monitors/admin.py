@@ -43,7 +43,7 @@ class ProbeAdmin(admin.ModelAdmin):
     list_select_related = ["component"]
     readonly_fields = ["state", "last_checked_at", "latency"]
     fieldsets = [
-        (None, {"fields": ["component", "url", "method", "enabled"]}),
+        (None, {"fields": ["component", "url", "method", "enabled", "publish_automatically"]}),
         (
             _("What counts as working"),
             {

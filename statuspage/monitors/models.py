@@ -119,6 +119,14 @@ class Probe(models.Model):
         help_text=_("A success slower than this counts towards degraded performance."),
     )
     enabled = models.BooleanField(_("enabled"), default=True)
+    publish_automatically = models.BooleanField(
+        _("publish automatically"),
+        default=False,
+        help_text=_(
+            "When this probe moves the component, publish the incident at once (subscribers "
+            "are told) instead of leaving a draft for an operator."
+        ),
+    )
     # The state the results so far have led to, and the streaks that move it.
     state = models.CharField(
         _("state"), max_length=32, choices=SIGNAL_STATUSES, default="operational", editable=False
@@ -357,3 +365,29 @@ class AlertState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}: {self.fingerprint}"
+
+
+class Reminder(models.Model):
+    """A reminder sent (or being sent) to the operators: the component has been off operational
+    for `minutes` since `since` with no published incident. The unique row is the claim: of two
+    beats checking at once, one inserts it and sends, the other's insert fails and it does not."""
+
+    component = models.ForeignKey(
+        Component, related_name="+", on_delete=models.CASCADE, verbose_name=_("component")
+    )
+    since = models.DateTimeField(_("off operational since"))
+    minutes = models.PositiveIntegerField(_("after (minutes)"))
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["component", "since", "minutes"], name="one_reminder_per_threshold"
+            )
+        ]
+        ordering = ["-sent_at"]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+
+    def __str__(self) -> str:
+        return f"{self.component_id} {self.minutes} min"

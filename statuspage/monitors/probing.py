@@ -21,6 +21,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -37,6 +38,7 @@ from statuspage.monitors.models import (
     parse_status_ranges,
 )
 from statuspage.monitors.signals import reconcile
+from statuspage.operators import alerts
 
 log = logging.getLogger(__name__)
 MAX_BODY = 256 * 1024  # the most of a response searched for the expected text
@@ -255,7 +257,12 @@ def monitoring_failed(held: list[Outcome]) -> MonitoringFailure:
                 len(held),
                 detail,
             )
-            return MonitoringFailure.objects.create(started_at=now, last_seen_at=now, detail=detail)
+            episode = MonitoringFailure.objects.create(
+                started_at=now, last_seen_at=now, detail=detail
+            )
+            # Once per episode, after the commit.
+            transaction.on_commit(partial(alerts.monitoring_failing, now, detail))
+            return episode
         episode.runs += 1
         episode.last_seen_at = now
         episode.detail = detail

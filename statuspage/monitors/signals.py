@@ -8,11 +8,14 @@ operator changes it. A component under maintenance is left alone.
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 
+from statuspage.monitors import drafts
 from statuspage.monitors.models import SEVERITY, AlertState, Probe, worst
+from statuspage.operators import alerts
 from statuspage.status import pageversion
 from statuspage.status.models import Component, ComponentStatus, StatusChange, StatusChangeCause
 from statuspage.status.services import apply_component_statuses
@@ -53,6 +56,22 @@ def reconcile(component: Component, *, actor: str) -> str | None:
     )
     pageversion.bump()
     log.info("monitor moved component %s from %s to %s (%s)", component.pk, current, wanted, actor)
+    opened = None
+    if wanted == ComponentStatus.OPERATIONAL:
+        drafts.discard_drafts(component)
+    else:
+        opened = drafts.open_draft(component, wanted, actor=actor)
+    # The operators are told once, after the commit (a rolled-back change tells no one).
+    transaction.on_commit(
+        partial(
+            alerts.component_changed,
+            component.pk,
+            current,
+            wanted,
+            actor[:255],
+            opened.pk if opened is not None else None,
+        )
+    )
     return wanted
 
 

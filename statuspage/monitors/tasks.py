@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from statuspage.monitors import probing
+from statuspage.monitors import probing, reminders, surge
 
 
 @shared_task
@@ -18,3 +18,16 @@ def run_due_probes() -> int:
 @shared_task
 def prune_probe_results() -> int:
     return probing.prune()
+
+
+@shared_task
+def remind_operators() -> int:
+    """Remind operators of components off operational with no published incident."""
+    return reminders.remind()
+
+
+@shared_task
+def check_visitor_surge() -> bool:
+    """Whether the last minute was a visitor surge (operators told once per surge)."""
+    reading = surge.check()
+    return reading is not None and reading.surging

@@ -67,3 +67,32 @@ def test_every_monitors_page_is_fully_chinese(monitored, pages):
         if left:
             found[url] = left
     assert not found, found
+
+
+def test_a_draft_and_the_front_page_during_it_read_fully_chinese(components):
+    """The draft's page (its note and its one button) and the console's front page while the
+    draft waits (drafts waiting, views per minute)."""
+    from statuspage.monitors import drafts, signals
+    from statuspage.status.models import Incident
+
+    credit = components["credit"]
+    signals.apply_component_statuses(
+        {credit: "major_outage"}, cause="monitor", at=timezone.now(), actor="probe"
+    )
+    drafts.open_draft(credit, "major_outage", actor="probe")
+    draft = Incident.objects.get()
+    english, chinese = consoles()
+    found = {}
+    for url in [f"/admin/status/incident/{draft.pk}/change/"]:
+        en, zh = english.get(url), chinese.get(url)
+        assert en.status_code == zh.status_code == 200, url
+        left = [text for text in untranslated(en.text, zh.text) if text not in SAME_IN_BOTH]
+        if left:
+            found[url] = left
+    assert not found, found
+    assert "发布此草稿" in chinese.get(f"/admin/status/incident/{draft.pk}/change/").text
+    # The front page also lists other apps' models (theirs to translate); ours is checked here.
+    front = chinese.get("/admin/").text
+    assert "事件期间" in front and "待发布的草稿" in front
+    for english_text in ["During this incident", "Drafts waiting", "Page views", "per minute"]:
+        assert english_text not in front

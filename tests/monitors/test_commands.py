@@ -52,6 +52,12 @@ def test_defaults_follow_the_issue(components):
         "200-299",
     )
     assert (probe.degraded_after, probe.outage_after, probe.recover_after) == (2, 4, 2)
+    assert not probe.publish_automatically  # a draft waits for an operator
+
+
+def test_a_probe_can_publish_automatically(components):
+    add(components["credit"].pk, "https://credit.example.org/", "--publish-automatically")
+    assert Probe.objects.get().publish_automatically
 
 
 @pytest.mark.parametrize(

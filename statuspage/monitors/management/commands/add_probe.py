@@ -27,6 +27,11 @@ class Command(BaseCommand):
         parser.add_argument("--partial-after", type=int, default=None)
         parser.add_argument("--outage-after", type=int, default=4)
         parser.add_argument("--recover-after", type=int, default=2)
+        parser.add_argument(
+            "--publish-automatically",
+            action="store_true",
+            help="publish the incident at once when this probe moves the component (no draft)",
+        )
 
     def handle(self, *args, **options) -> None:
         component = Component.objects.filter(pk=options["component_id"]).first()
@@ -46,6 +51,7 @@ class Command(BaseCommand):
             partial_after=options["partial_after"],
             outage_after=options["outage_after"],
             recover_after=options["recover_after"],
+            publish_automatically=options["publish_automatically"],
         )
         try:
             save_probe(probe)
