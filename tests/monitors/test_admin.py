@@ -70,6 +70,18 @@ def test_a_probe_page_draws_its_latency_as_svg(operator_client, components):
     assert "<style" not in svg and "<script" not in svg
 
 
+def test_a_component_page_shows_its_probes_latency(operator_client, components):
+    probe = Probe.objects.create(component=components["credit"], url="https://a.example/")
+    ProbeResult.objects.create(probe=probe, at=timezone.now(), latency_ms=140, status_code=200)
+    credit = operator_client.get(f"/admin/status/component/{components['credit'].pk}/change/")
+    body = credit.content.decode()
+    assert f"/admin/monitors/probe/{probe.pk}/change/" in body
+    assert re.search(r"<svg[^>]*latency-chart.*?<circle", body, re.S)
+    limit = operator_client.get(f"/admin/status/component/{components['limit'].pk}/change/")
+    assert "No probe watches this component." in limit.content.decode()
+    assert "latency-chart" not in limit.content.decode()
+
+
 def test_the_probe_list_says_when_monitoring_itself_fails(operator_client, components):
     assert (
         "Monitoring itself is failing"
