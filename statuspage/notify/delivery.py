@@ -396,6 +396,7 @@ def _write_outcomes(token: str, results: list[tuple[Delivery, Outcome]]) -> None
             ours.filter(pk=delivery.pk).update(
                 next_attempt_at=now + timedelta(seconds=outcome.retry_after or 1),
                 attempts=F("attempts") - 1,
+                last_error=outcome.error[:2000],
                 lease_token="",
                 lease_until=None,
             )

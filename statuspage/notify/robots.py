@@ -397,6 +397,11 @@ def check_robot(app: str, url: str, secret: str) -> None:
     robot.check_secret(secret)
 
 
+def clock() -> float:
+    """Seconds since the epoch: what signatures and rate-limit windows count in."""
+    return time.time()
+
+
 def take(subscriber_id: str, robot: RobotApp, now: float) -> float:
     """Count one message to a robot against each of its app's windows; 0 if it may go now,
     else the seconds until the window that is full ends. Without Redis: it may go (the app's
@@ -465,7 +470,7 @@ class RobotChannel(Channel):
                 return Outcome(False, error=error, permanent=True)
             try:
                 request = robot.request(
-                    subscriber.endpoint, subscriber.chat_secret, content_of(delivery), time.time()
+                    subscriber.endpoint, subscriber.chat_secret, content_of(delivery), clock()
                 )
                 response = await client.post(request)
                 return outcome_of(robot, response, _ms(started))
@@ -483,7 +488,7 @@ class RobotChannel(Channel):
                 return Outcome(False, _ms(started), error=f"{type(exc).__name__}: {exc}")
 
         for batch in rounds_of(deliveries, size):
-            now = time.time()
+            now = clock()
             ready: list[Delivery] = []
             deferred: Round = []
             for delivery in batch:
