@@ -455,3 +455,23 @@ def test_one_notice_fans_out_to_email_webhook_and_robots(
     assert len([r for r in hook_posts if "incident" in r.json]) == 1
     assert len(hook_posts) == 2  # webhooks also get the component change; robots do not
     assert all(len(stand_in.of(app)) == 1 for app in PATHS)
+
+
+def test_the_admin_form_checks_a_robot_as_the_api_does(db, settings):
+    from statuspage.notify.admin import SubscriberForm
+
+    settings.ALLOW_PRIVATE_ADDRESSES = False
+    data = {"mode": "robot", "email": "ops@example.com", "language": "en", "chat_secret": ""}
+    off_host = SubscriberForm(
+        data={**data, "endpoint": "https://example.com/services/T/B/X", "chat_app": "slack"}
+    )
+    assert not off_host.is_valid() and "endpoint" in off_host.errors
+    no_secret = SubscriberForm(
+        data={**data, "endpoint": "https://oapi.dingtalk.com/robot/send?access_token=x",
+              "chat_app": "dingtalk"}
+    )  # fmt: skip
+    assert not no_secret.is_valid() and "chat_secret" in no_secret.errors
+    fine = SubscriberForm(
+        data={**data, "endpoint": "https://hooks.slack.com/services/T/B/X", "chat_app": "slack"}
+    )
+    assert fine.is_valid(), fine.errors
