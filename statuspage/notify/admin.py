@@ -38,6 +38,10 @@ def _deliveries_link(query: str, text) -> str:
 class SubscriberForm(forms.ModelForm):
     """A robot's app, URL and secret are checked together, as on the API (robots.check_robot)."""
 
+    endpoint = forms.URLField(
+        label=_("webhook URL"), max_length=2000, required=False, assume_scheme="https"
+    )
+
     class Meta:
         model = Subscriber
         fields = ["mode", "email", "endpoint", "chat_app", "chat_secret", "language"]
