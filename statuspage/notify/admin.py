@@ -48,7 +48,8 @@ class SubscriberForm(forms.ModelForm):
         widgets = {"chat_secret": forms.PasswordInput(render_value=True)}
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         mode, app = data.get("mode"), data.get("chat_app", "")
         if mode == Mode.ROBOT or app:
             from statuspage.notify.robots import check_robot

@@ -319,6 +319,5 @@ class WebhookChannel(Channel):
 
 from statuspage.notify.robots import RobotChannel  # noqa: E402  (it builds on the above)
 
-CHANNELS: dict[str, Channel] = {
-    channel.mode: channel for channel in (EmailChannel(), WebhookChannel(), RobotChannel())
-}
+_ALL: tuple[Channel, ...] = (EmailChannel(), WebhookChannel(), RobotChannel())
+CHANNELS: dict[str, Channel] = {channel.mode: channel for channel in _ALL}
