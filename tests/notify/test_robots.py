@@ -223,7 +223,9 @@ def test_the_message_is_in_the_robots_language(robot, stand_in, outage, function
     send_all()
     text = stand_in.of("wecom")[0].json["markdown"]["content"]
     assert "放款失败" in text and "借款" in text
-    assert "Disbursement failing" not in text
+    assert "受影响" in text and "不可用" in text  # the label and the state, in Chinese
+    assert "[详情](" in text
+    assert "Disbursement failing" not in text and "Details" not in text
 
 
 def test_feishu_without_signing_sends_no_signature(robot, stand_in, outage):
