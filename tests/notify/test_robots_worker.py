@@ -28,11 +28,11 @@ def _with(url: str, n: int) -> str:
 
 def test_a_worker_killed_mid_fan_out_to_every_channel_loses_nothing(
     components,
-    stand_in,
+    stand_in,  # noqa: F811  (the fixture imported above)
     mailbox,
     start_worker,
     settings,
-    monkeypatch,  # noqa: F811
+    monkeypatch,
 ):
     settings.DELIVERY_LEASE_SECONDS = 3
     monkeypatch.setattr(delivery, "FAN_OUT_GRACE", timedelta(0))
