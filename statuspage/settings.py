@@ -154,6 +154,7 @@ INSTALLED_APPS = [
     "statuspage.readpath",
     "statuspage.api",
     "statuspage.notify",
+    "statuspage.monitors",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -424,7 +425,7 @@ SUBSCRIBE_RATE_PER_ADDRESS = env_rate("SUBSCRIBE_RATE_PER_ADDRESS", "5/h")
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 # Each channel has its own queue, so webhooks never wait behind a long email fan-out; workers
 # consume every queue listed here (kombu takes from each in turn).
-CELERY_TASK_QUEUES = (Queue("celery"), Queue("email"), Queue("webhooks"))
+CELERY_TASK_QUEUES: tuple[Queue, ...] = (Queue("celery"), Queue("email"), Queue("webhooks"))
 CELERY_TASK_ROUTES = {
     "statuspage.notify.tasks.deliver_emails": {"queue": "email"},
     "statuspage.notify.tasks.deliver_webhooks": {"queue": "webhooks"},
@@ -514,6 +515,31 @@ OTP_TOTP_ISSUER = _public.hostname
 AUDITLOG_STORE_JSON_CHANGES = True
 # --- end of operator account settings ---
 
+# --- Monitoring: probes and alert ingestion (statuspage/monitors) ---
+# How often beat looks for due probes (seconds); a probe runs at most once per its interval.
+MONITOR_TICK_SECONDS = env_int("MONITOR_TICK_SECONDS", 5, minimum=1, maximum=60)
+# Probe requests in flight at once per worker process.
+MONITOR_CONCURRENCY = env_int("MONITOR_CONCURRENCY", 200, minimum=1, maximum=2000)
+# Probe results older than this are deleted (hourly).
+MONITOR_RESULTS_MAX_AGE_HOURS = env_int("MONITOR_RESULTS_MAX_AGE_HOURS", 48, minimum=1)
+# Operators are reminded when a component stays off operational this long (minutes) with no
+# published incident, once per threshold.
+_reminder_minutes = env_list("MONITOR_REMINDER_MINUTES", ["30", "60", "180"])
+try:
+    MONITOR_REMINDER_MINUTES = sorted({int(m) for m in _reminder_minutes if int(m) > 0})
+except ValueError as exc:
+    raise SettingError(
+        "MONITOR_REMINDER_MINUTES", ",".join(_reminder_minutes), "minutes, such as 30,60,180"
+    ) from exc
+# A visitor surge: a minute with at least this many page views, and this many times the hour
+# before's rate, while the page says nothing, emails the operators (once per surge).
+VISITOR_SURGE_FACTOR = env_float("VISITOR_SURGE_FACTOR", 5.0, minimum=1.0)
+VISITOR_SURGE_MIN_VIEWS = env_int("VISITOR_SURGE_MIN_VIEWS", 100, minimum=1)
+# Probes have a queue of their own, so a check never waits behind a fan-out.
+CELERY_TASK_QUEUES = (*CELERY_TASK_QUEUES, Queue("monitors"))
+CELERY_TASK_ROUTES["statuspage.monitors.tasks.run_due_probes"] = {"queue": "monitors"}
+# --- end of monitoring settings ---
+
 # --- Celery beat: every periodic task, in one place ---
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "sweep-deliveries": {
@@ -531,4 +557,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": float(UPTIME_REFRESH_SECONDS),
     },
     "overdue-promises": {"task": "statuspage.status.tasks.flag_overdue_promises", "schedule": 30.0},
+    "run-probes": {
+        "task": "statuspage.monitors.tasks.run_due_probes",
+        "schedule": float(MONITOR_TICK_SECONDS),
+        "options": {"expires": float(MONITOR_TICK_SECONDS)},  # a missed tick is not worth running
+    },
+    "prune-probe-results": {
+        "task": "statuspage.monitors.tasks.prune_probe_results",
+        "schedule": 3600.0,
+    },
+    "remind-operators": {"task": "statuspage.monitors.tasks.remind_operators", "schedule": 60.0},
+    "visitor-surge": {"task": "statuspage.monitors.tasks.check_visitor_surge", "schedule": 60.0},
 }

@@ -7,6 +7,7 @@ from statuspage.readpath.publish import Published
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("statuspage.monitors.urls")),
     path("", include("statuspage.api.urls")),
     path("", include("statuspage.public.urls")),
     path("", include("statuspage.readpath.bench")),

@@ -145,4 +145,4 @@ def test_every_task_beat_runs_exists():
     app.loader.import_default_modules()
     scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
     assert scheduled <= set(app.tasks), scheduled - set(app.tasks)
-    assert len(scheduled) == 6
+    assert len(scheduled) == 10

@@ -238,6 +238,13 @@ class Client:
         Raises RefusedURL/RefusedAddress for forbidden destinations, NoSlot when no connection
         slot came free in time, aiohttp.ClientError or TimeoutError for network failures.
         """
+        return await self.send(request, method="POST", max_body=max_body)
+
+    async def send(
+        self, request: Request, *, method: str, max_body: int = 4096, timeout: float | None = None
+    ) -> Response:
+        """One request with any method (a probe's GET), under the same rules as `post`;
+        `timeout`, when shorter than the client's, bounds this request instead."""
         assert self._session is not None and self._slots is not None
         check_url(request.url, allow_private=self.allow_private)
         try:
@@ -246,14 +253,15 @@ class Client:
         except TimeoutError:
             raise NoSlot(f"no connection slot free within {self.slot_wait:g} s") from None
         try:
-            async with asyncio.timeout(self.request_timeout):
+            limit = self.request_timeout if timeout is None else min(timeout, self.request_timeout)
+            async with asyncio.timeout(limit):
                 try:
-                    return await self._post(request, max_body)
+                    return await self._send(method, request, max_body)
                 except aiohttp.ServerDisconnectedError:
                     # Most likely a kept-alive connection the server had just closed: once more
                     # on a fresh one. (If the server did get the first, the receiver
                     # de-duplicates on webhook-id.)
-                    return await self._post(request, max_body)
+                    return await self._send(method, request, max_body)
         except aiohttp.ClientConnectorError as exc:
             if isinstance(exc.os_error, RefusedAddress):
                 raise exc.os_error from None
@@ -261,10 +269,14 @@ class Client:
         finally:
             self._slots.release()
 
-    async def _post(self, request: Request, max_body: int) -> Response:
+    async def _send(self, method: str, request: Request, max_body: int) -> Response:
         assert self._session is not None
-        async with self._session.post(
-            request.url, data=request.body, headers=request.headers, allow_redirects=False
+        async with self._session.request(
+            method,
+            request.url,
+            data=request.body if method == "POST" else None,
+            headers=request.headers,
+            allow_redirects=False,
         ) as response:
             body = await response.content.read(max_body)
             return Response(response.status, CIMultiDictProxy(CIMultiDict(response.headers)), body)

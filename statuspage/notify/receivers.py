@@ -35,6 +35,9 @@ def _create(kind: str, *, incident: Incident, update: IncidentUpdate | None = No
 
 
 def on_update_published(sender, update: IncidentUpdate, notify: bool, **kwargs) -> None:
+    # A draft tells no one; services.publish_draft sends this signal again when it is published.
+    if update.incident.draft:
+        return
     if notify and update.deliver_notifications:
         _create(NoticeKind.INCIDENT_UPDATE, incident=update.incident, update=update)
 

@@ -118,7 +118,7 @@ class HistoryFeed(Feed):
                     },
                 ),
             )
-            for incident in Incident.objects.with_details()[:FEED_ITEMS]
+            for incident in Incident.objects.published().with_details()[:FEED_ITEMS]
         ]
 
     def item_title(self, entry: Entry) -> str:

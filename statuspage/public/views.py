@@ -145,7 +145,8 @@ def status_page(request: HttpRequest) -> HttpResponse:
     since = datetime.combine(first_day, datetime.min.time(), tzinfo=zone)
     # Open incidents are told above, under current incidents and maintenance, not again here.
     recent = (
-        Incident.objects.exclude(kind=IncidentKind.ANNOUNCEMENT)
+        Incident.objects.published()
+        .exclude(kind=IncidentKind.ANNOUNCEMENT)
         .filter(status__in=CLOSED_STATUSES)
         .filter(created_at__gte=since)
         .with_details()
@@ -191,7 +192,7 @@ def status_page(request: HttpRequest) -> HttpResponse:
 @cached()
 def incident_page(request: HttpRequest, incident_id: str) -> HttpResponse:
     page = Page.get()
-    incident = get_object_or_404(Incident.objects.with_details(), pk=incident_id)
+    incident = get_object_or_404(Incident.objects.published().with_details(), pk=incident_id)
     functions = function_lines(incidents=Incident.objects.open())
     notice = incident_notice(incident, functions=functions)
     response = TemplateResponse(
@@ -221,7 +222,12 @@ def _first_shown_month() -> tuple[date, ZoneInfo]:
     page = Page.get()
     zone = page.zone
     earliest = timezone.localdate(timezone=zone)
-    oldest = Incident.objects.order_by("created_at").values_list("created_at", flat=True).first()
+    oldest = (
+        Incident.objects.published()
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
     if oldest is not None:
         earliest = min(earliest, timezone.localdate(oldest, zone))
     for component in Component.objects.all():
@@ -277,9 +283,16 @@ def history_page(request: HttpRequest) -> HttpResponse:
     days_in_month = calendar.monthrange(month.year, month.month)[1]
     end = start + timedelta(days=days_in_month)
     incidents = list(
-        Incident.objects.filter(created_at__gte=start, created_at__lt=end).with_details()
+        Incident.objects.published()
+        .filter(created_at__gte=start, created_at__lt=end)
+        .with_details()
     )
-    oldest = Incident.objects.order_by("created_at").values_list("created_at", flat=True).first()
+    oldest = (
+        Incident.objects.published()
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
     earlier = month - timedelta(days=1)
     later = (month + timedelta(days=days_in_month)).replace(day=1)
     response = TemplateResponse(

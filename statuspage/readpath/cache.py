@@ -39,6 +39,7 @@ from django.utils import translation
 from django.utils.http import http_date, parse_http_date_safe, urlencode
 from django.utils.translation import get_language
 
+from statuspage.readpath import views_counter
 from statuspage.status import pageversion
 
 log = logging.getLogger(__name__)
@@ -472,6 +473,8 @@ def cached(*, params: dict[str, Canonical] | None = None, per_language: bool = T
                 rendered = responses.get_or_render(version, page, render)
             except _Uncacheable as exc:
                 return exc.response
+            if views_counter.INTERNAL not in request.META:  # not render on write's own GETs
+                views_counter.count()  # issue 13: page views per minute (a surge is a signal)
             return rendered.respond(request, cache_parts=(language, request.path, query))
 
         return wrapper

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from django.conf import settings
 
 from statuspage.readpath.cache import CacheAnswer, CachedResponse, cache_key, page_key, responses
+from statuspage.readpath.views_counter import COUNTER
 from statuspage.status import pageversion
 
 ROUTES = 4096
@@ -39,6 +40,7 @@ class FastPath:
         self.app = app
         self._routes: OrderedDict[tuple, tuple[str, str, str]] = OrderedDict()
         self._lock = threading.Lock()
+        self._views = COUNTER  # page views per minute (views_counter): one increment a hit
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
@@ -53,6 +55,7 @@ class FastPath:
         if parts is not None:
             rendered = responses.in_memory(cache_key(pageversion.current(), page_key(*parts)))
             if rendered is not None:
+                self._views.hits += 1
                 return self._serve(rendered, environ, start_response)
         return self._through_django(identity, environ, start_response)
 

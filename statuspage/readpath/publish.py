@@ -34,6 +34,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from statuspage.lib import outbound
+from statuspage.readpath import views_counter
 from statuspage.readpath.cache import CacheAnswer, CachedResponse
 from statuspage.status import pageversion
 from statuspage.status.models import Incident, IncidentKind
@@ -66,7 +67,9 @@ def paths() -> list[tuple[str, bool]]:
     fixed = [(entry.path, entry.per_language) for entry in published]
     recent = timezone.now() - timedelta(days=8)
     incidents = (
-        Incident.objects.exclude(kind=IncidentKind.ANNOUNCEMENT).filter(created_at__gte=recent)
+        Incident.objects.published()
+        .exclude(kind=IncidentKind.ANNOUNCEMENT)
+        .filter(created_at__gte=recent)
         | Incident.objects.open()
     )
     return fixed + [
@@ -111,6 +114,7 @@ def get(path: str, language: str | None) -> CachedResponse | None:
         "wsgi.input": io.BytesIO(b""),
         "wsgi.errors": io.StringIO(),
         "SERVER_PROTOCOL": "HTTP/1.1",
+        views_counter.INTERNAL: True,  # our own render, not a visitor's view
     }
     if language is not None:
         environ["HTTP_ACCEPT_LANGUAGE"] = language

@@ -333,10 +333,11 @@ class IncidentAdmin(admin.ModelAdmin):
     screen of its kind with everything filled in; an open incident closes with one button."""
 
     form = IncidentForm
-    list_display = ["name", "kind", "status", "missed_promises", "impact_shown", "opened_at",
-                    "closed_at"]  # fmt: skip
+    list_display = ["name", "kind", "status", "draft", "missed_promises", "impact_shown",
+                    "opened_at", "closed_at"]  # fmt: skip
     list_filter = [
         MissedPromiseFilter,
+        "draft",
         "kind",
         "status",
         ("impact", titled(admin.ChoicesFieldListFilter, _("impact"))),
@@ -569,7 +570,10 @@ class IncidentAdmin(admin.ModelAdmin):
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None and not obj.is_closed and self.has_change_permission(request, obj):
+        if obj is not None and obj.draft and self.has_change_permission(request, obj):
+            # Issue 13: a monitor's draft is published with one button (services.publish_draft).
+            context["publish_url"] = reverse("admin:status_incident_publish", args=[obj.pk])
+        elif obj is not None and not obj.is_closed and self.has_change_permission(request, obj):
             context["close_url"] = reverse("admin:status_incident_resolve", args=[obj.pk])
             context["close_label"] = CLOSE_LABEL[IncidentKind(obj.kind)]
             context["close_confirm"] = CLOSE_CONFIRM[IncidentKind(obj.kind)]
@@ -587,7 +591,31 @@ class IncidentAdmin(admin.ModelAdmin):
             self.admin_site.admin_view(self.resolve_view),
             name="status_incident_resolve",
         )
-        return [resolve, *super().get_urls()]
+        publish = path(
+            "<path:object_id>/publish/",
+            self.admin_site.admin_view(self.publish_view),
+            name="status_incident_publish",
+        )
+        return [resolve, publish, *super().get_urls()]
+
+    def publish_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Issue 13: a draft's one button: put it on the page and tell subscribers."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        incident = self.get_object(request, object_id)
+        if incident is None:
+            raise Http404
+        if not self.has_change_permission(request, incident):
+            raise PermissionDenied
+        change_url = reverse("admin:status_incident_change", args=[incident.pk])
+        if not incident.draft:
+            self.message_user(request, _("This incident is already published."), messages.WARNING)
+            return HttpResponseRedirect(change_url)
+        services.publish_draft(incident, author=request.user)
+        self.message_user(
+            request, _("“%(name)s” is published.") % {"name": incident.name}, messages.SUCCESS
+        )
+        return HttpResponseRedirect(change_url)
 
     def resolve_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """The change page's one button: close the incident through `services.resolve` (its

@@ -405,6 +405,7 @@ class StatusChangeCause(models.TextChoices):
     MAINTENANCE = "maintenance", _("Maintenance transition")
     OPERATOR = "operator", _("Operator")
     API = "api", _("API")
+    MONITOR = "monitor", _("Monitor")
 
 
 class StatusChange(models.Model):
@@ -455,12 +456,22 @@ class IncidentQuerySet(MultilingualQuerySet):
             models.Prefetch("components", queryset=Component.objects.select_related("group")),
         )
 
+    def published(self) -> IncidentQuerySet:
+        """Without drafts (opened by a monitor, not yet published: see services.publish_draft).
+        Every public surface reads incidents through this, directly or through the methods
+        below."""
+        return self.filter(draft=False)
+
+    def drafts(self) -> IncidentQuerySet:
+        return self.filter(draft=True)
+
     def public_incidents(self) -> IncidentQuerySet:
         """Incidents as Statuspage's API lists them: announcements are incidents there."""
-        return self.filter(kind__in=(IncidentKind.INCIDENT, IncidentKind.ANNOUNCEMENT))
+        return self.published().filter(kind__in=(IncidentKind.INCIDENT, IncidentKind.ANNOUNCEMENT))
 
     def open(self) -> IncidentQuerySet:
-        return self.exclude(status__in=CLOSED_STATUSES)
+        """Open incidents on the page (drafts are not on it)."""
+        return self.published().exclude(status__in=CLOSED_STATUSES)
 
     def unresolved_incidents(self) -> IncidentQuerySet:
         return self.filter(kind=IncidentKind.INCIDENT).open()
@@ -543,6 +554,10 @@ class Incident(models.Model):
     components = models.ManyToManyField(
         Component, verbose_name=_("affected components"), related_name="incidents", blank=True
     )
+    # Issue 13: a draft was opened by a monitor and waits for an operator. It is on no public
+    # surface and notifies no one until `services.publish_draft`; IncidentQuerySet.published()
+    # (and open(), public_incidents()) leave it out.
+    draft = models.BooleanField(_("draft"), default=False, editable=False)
 
     created_at = models.DateTimeField(
         default=timezone.now, editable=False, verbose_name=_("created")

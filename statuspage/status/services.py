@@ -577,6 +577,33 @@ def delete_incident(incident: Incident) -> None:
 
 
 @transaction.atomic
+def publish_draft(
+    incident: Incident, *, author: User = None, at: datetime | None = None
+) -> Incident:
+    """Issue 13: put a draft (opened by a monitor) on the page, in one action.
+
+    It becomes visible, the page version moves, and its first update is announced as a normal
+    opening would be (subscribers are told unless the update says not to). Publishing what is
+    already published is refused (ValidationError), nothing written.
+    """
+    locked = Incident.objects.select_for_update().get(pk=incident.pk)
+    if not locked.draft:
+        raise ValidationError({"draft": _("This incident is already published.")})
+    locked.draft = False
+    locked.updated_at = at or timezone.now()
+    locked.save(update_fields=["draft", "updated_at"])
+    first = locked.updates.order_by("created_at", "display_at").first()
+    if first is not None:
+        first.incident = locked  # receivers read `update.incident.draft`
+        signals.update_published.send(
+            sender=IncidentUpdate, update=first, notify=first.deliver_notifications
+        )
+    pageversion.bump()
+    incident.refresh_from_db()
+    return incident
+
+
+@transaction.atomic
 def save_postmortem_draft(incident: Incident, body: str) -> Incident:
     incident.postmortem_body_draft = body
     incident.postmortem_draft_updated_at = timezone.now()

@@ -323,7 +323,8 @@ def incidents_by_day(
     _, end = day_bounds(last, zone)
     wanted = {c.pk for c in components}
     incidents = (
-        Incident.objects.filter(kind__in=kinds, started_at__lt=end, components__in=wanted)
+        Incident.objects.published()
+        .filter(kind__in=kinds, started_at__lt=end, components__in=wanted)
         .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=start))
         .distinct()
         .order_by("started_at")

@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import translation
@@ -172,6 +173,13 @@ class IncidentInput(serializers.Serializer):
     next_update_by = Timestamp(
         allow_null=True, required=False, help_text="Promised with the update this request posts."
     )
+    # Issue 13: our addition to Statuspage's fields. A monitor's draft is on no public surface
+    # until published; `true` publishes it (subscribers are told as for a new incident).
+    published = Flag(
+        required=False,
+        help_text="true publishes a draft incident opened by a monitor; a published incident "
+        "cannot become a draft again.",
+    )
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         if isinstance(data, dict):
@@ -265,9 +273,24 @@ def open_incident(data: dict, author) -> Incident:
     )
 
 
+@transaction.atomic
 def change_incident(incident: Incident, data: dict, author) -> None:
     """Apply a PATCH as Statuspage does: a message or a new status posts an update (a new
-    status needs no message, and a new open status reopens a closed incident)."""
+    status needs no message, and a new open status reopens a closed incident). `published`
+    (true) publishes a monitor's draft, after any other change the request makes."""
+    data = dict(data)
+    publish = data.pop("published", None)
+    if publish is False and not incident.draft:
+        raise Unprocessable(
+            {"published": [gettext_lazy("A published incident cannot become a draft again.")]}
+        )
+    if data:
+        _change(incident, data, author)
+    if publish and Incident.objects.filter(pk=incident.pk, draft=True).exists():
+        services.publish_draft(incident, author=author)
+
+
+def _change(incident: Incident, data: dict, author) -> None:
     statuses, affected = _split(data)
     status = data.get("status") or incident.status
     body = _body(data, status, required=status != incident.status)
