@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
@@ -20,6 +22,7 @@ from statuspage.notify.models import (
     Attempt,
     Delivery,
     DeliveryStatus,
+    Mode,
     Notice,
     Subscriber,
     SubscriberState,
@@ -32,8 +35,34 @@ def _deliveries_link(query: str, text) -> str:
     )
 
 
+class SubscriberForm(forms.ModelForm):
+    """A robot's app, URL and secret are checked together, as on the API (robots.check_robot)."""
+
+    endpoint = forms.URLField(
+        label=_("webhook URL"), max_length=2000, required=False, assume_scheme="https"
+    )
+
+    class Meta:
+        model = Subscriber
+        fields = ["mode", "email", "endpoint", "chat_app", "chat_secret", "language"]
+        widgets = {"chat_secret": forms.PasswordInput(render_value=True)}
+
+    def clean(self) -> dict:
+        super().clean()
+        data = self.cleaned_data
+        mode, app = data.get("mode"), data.get("chat_app", "")
+        if mode == Mode.ROBOT or app:
+            from statuspage.notify.robots import check_robot
+
+            if mode != Mode.ROBOT:
+                raise ValidationError({"mode": _("A chat app is for chat robots only.")})
+            check_robot(app, data.get("endpoint", ""), data.get("chat_secret", ""))
+        return data
+
+
 @admin.register(Subscriber)
 class SubscriberAdmin(admin.ModelAdmin):
+    form = SubscriberForm
     list_display = [
         "__str__",
         "mode",
@@ -43,7 +72,7 @@ class SubscriberAdmin(admin.ModelAdmin):
         "created_at",
         "confirmed_at",
     ]
-    list_filter = ["mode", "state", "language"]
+    list_filter = ["mode", "chat_app", "state", "language"]
     search_fields = ["email", "endpoint"]
     filter_horizontal = ["components"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -51,7 +80,10 @@ class SubscriberAdmin(admin.ModelAdmin):
         "masked_secret", "state", "confirmed_at", "quarantined_at", "quarantine_reason",
         "unsubscribed_at", "created_at", "recent_deliveries",
     ]  # fmt: skip
-    fields = ["mode", "email", "endpoint", "language", "components", "incident", *readonly_fields]
+    fields = [
+        "mode", "email", "endpoint", "chat_app", "chat_secret", "language", "components",
+        "incident", *readonly_fields,
+    ]  # fmt: skip
     actions = ["reactivate_selected", "resend_confirmation"]
 
     @admin.display(description=_("signing secret"))

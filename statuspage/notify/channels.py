@@ -45,6 +45,9 @@ class Outcome:
     gone: bool = False  # the endpoint answered 410: it no longer wants anything
     bounced: bool = False  # the mail server refused the address for good
     ours: bool = False  # our own mail server refused us: operators must act, not subscribers
+    # Not attempted (a rate limit of ours said wait): back in the queue after retry_after,
+    # the attempt not counted, nothing logged.
+    deferred: bool = False
 
 
 Round = list[tuple[Delivery, Outcome]]
@@ -314,6 +317,7 @@ class WebhookChannel(Channel):
             yield list(zip(batch, outcomes, strict=True))
 
 
-CHANNELS: dict[str, Channel] = {
-    channel.mode: channel for channel in (EmailChannel(), WebhookChannel())
-}
+from statuspage.notify.robots import RobotChannel  # noqa: E402  (it builds on the above)
+
+_ALL: tuple[Channel, ...] = (EmailChannel(), WebhookChannel(), RobotChannel())
+CHANNELS: dict[str, Channel] = {channel.mode: channel for channel in _ALL}

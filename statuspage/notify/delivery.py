@@ -68,7 +68,7 @@ RETRY_SCHEDULE = [
 MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
 JITTER = 0.2
 FAN_OUT_PAGE = 2000
-SEND_BATCH: dict[str, int] = {Mode.EMAIL: 200, Mode.WEBHOOK: 500}
+SEND_BATCH: dict[str, int] = {Mode.EMAIL: 200, Mode.WEBHOOK: 500, Mode.ROBOT: 200}
 SWEEP_LIMIT = 50_000
 # A notice not fanned out this long after it was written lost its message (or Redis was down).
 FAN_OUT_GRACE = timedelta(seconds=30)
@@ -390,6 +390,17 @@ def _write_outcomes(token: str, results: list[tuple[Delivery, Outcome]]) -> None
         .values_list("pk", flat=True)
     )
     results = [(d, o) for d, o in results if d.pk in existing]
+    ours = Delivery.objects.filter(pk__in=[d.pk for d, _ in results], lease_token=token)
+    for delivery, outcome in results:  # not attempted: back in the queue, the attempt uncounted
+        if outcome.deferred:
+            ours.filter(pk=delivery.pk).update(
+                next_attempt_at=now + timedelta(seconds=outcome.retry_after or 1),
+                attempts=F("attempts") - 1,
+                last_error=outcome.error[:2000],
+                lease_token="",
+                lease_until=None,
+            )
+    results = [(d, o) for d, o in results if not o.deferred]
     Attempt.objects.bulk_create(
         Attempt(
             delivery=d,
@@ -401,7 +412,6 @@ def _write_outcomes(token: str, results: list[tuple[Delivery, Outcome]]) -> None
         )
         for d, o in results
     )
-    ours = Delivery.objects.filter(pk__in=[d.pk for d, _ in results], lease_token=token)
     done = [d.pk for d, o in results if o.ok]
     if done:
         ours.filter(pk__in=done).update(
@@ -431,7 +441,7 @@ def _write_outcomes(token: str, results: list[tuple[Delivery, Outcome]]) -> None
         elif (
             delay is None
             and not outcome.permanent
-            and delivery.mode == Mode.WEBHOOK  # a mail outage of ours is not the subscriber's
+            and delivery.mode != Mode.EMAIL  # a mail outage of ours is not the subscriber's
             and _failing_throughout(delivery)
         ):
             stop(subscriber, SubscriberState.QUARANTINED, "failing for the whole retry window")

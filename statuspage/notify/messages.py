@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from statuspage.lib.zones import zone_label
 from statuspage.notify import subscriptions, tokens
-from statuspage.notify.models import Delivery, Notice, NoticeKind, Subscriber
+from statuspage.notify.models import Delivery, Mode, Notice, NoticeKind, Subscriber
 from statuspage.status.models import CLOSED_STATUSES, Component, IncidentStatus, Page
 
 UNSUBSCRIBE = "__statuspage_unsubscribe_url__"
@@ -263,7 +263,11 @@ def _manage_link(subscriber: Subscriber) -> dict:
 
 def quarantine_email(subscriber: Subscriber) -> EmailMultiAlternatives:
     with translation.override(subscriber.language):
-        subject = _("Your webhook has been paused")
+        subject = (
+            _("Your chat robot has been paused")
+            if subscriber.mode == Mode.ROBOT
+            else _("Your webhook has been paused")
+        )
     return _simple(
         subscriber,
         "quarantined",

@@ -37,6 +37,15 @@ def new_delivery_uid() -> str:
 class Mode(models.TextChoices):
     EMAIL = "email", _("Email")
     WEBHOOK = "webhook", _("Webhook")
+    ROBOT = "robot", _("Chat robot")
+
+
+class ChatApp(models.TextChoices):
+    DINGTALK = "dingtalk", _("DingTalk")
+    WECOM = "wecom", _("WeCom")
+    FEISHU = "feishu", _("Feishu")
+    SLACK = "slack", _("Slack")
+    TEAMS = "teams", _("Microsoft Teams")
 
 
 class SubscriberState(models.TextChoices):
@@ -74,6 +83,16 @@ class Subscriber(models.Model):
         default=new_webhook_secret,
         editable=False,
         verbose_name=_("signing secret"),
+    )
+    chat_app = models.CharField(
+        _("chat app"), max_length=16, choices=ChatApp.choices, blank=True, default=""
+    )
+    chat_secret = models.CharField(
+        _("robot signing secret"),
+        max_length=200,
+        blank=True,
+        default="",
+        help_text=_("DingTalk (required) and Feishu (when signing is on): the robot’s secret."),
     )
     secret_shown_at = models.DateTimeField(
         null=True, blank=True, editable=False, verbose_name=_("secret shown")
@@ -227,10 +246,11 @@ class Notice(models.Model):
 
     @property
     def modes(self) -> tuple[str, ...]:
-        """Component changes alone send no email (as Statuspage); webhooks get everything."""
+        """Component changes alone send no email nor robot message (as Statuspage); webhooks
+        get everything."""
         if self.kind == NoticeKind.COMPONENT_UPDATE:
             return (Mode.WEBHOOK,)
-        return (Mode.EMAIL, Mode.WEBHOOK)
+        return (Mode.EMAIL, Mode.WEBHOOK, Mode.ROBOT)
 
     def audience(self) -> SubscriberQuerySet:
         """Who receives this notice: interested subscribers confirmed before it was written

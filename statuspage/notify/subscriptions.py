@@ -80,6 +80,8 @@ def subscribe(
     language: str | None = None,
     incident: Incident | None = None,
     skip_confirmation: bool = False,
+    chat_app: str = "",
+    chat_secret: str = "",
 ) -> Subscriber:
     """Subscribe an address (or a webhook owned by it). The same call again changes nothing
     about the subscriber (whoever asks has not proved they own the address, so the components,
@@ -87,7 +89,17 @@ def subscribe(
     manage link if it is active, else the confirmation (again), at most
     SUBSCRIBE_RATE_PER_ADDRESS times per window. Returns the subscriber.
 
+    A chat robot is an endpoint with a `chat_app` (and, where the app signs, `chat_secret`):
+    its URL must be on the app's hosts (robots.check_robot).
+
     The endpoint's DNS is checked before the transaction opens: no network inside it."""
+    chat_secret = chat_secret.strip()
+    if chat_app or chat_secret:
+        from statuspage.notify.robots import check_robot  # robots import the channels
+
+        if not endpoint:
+            raise ValidationError({"endpoint": _("A chat robot needs its webhook URL.")})
+        check_robot(chat_app, endpoint, chat_secret)
     if endpoint:
         check_endpoint(endpoint)
     with transaction.atomic():
@@ -98,6 +110,8 @@ def subscribe(
             language=language,
             incident=incident,
             skip_confirmation=skip_confirmation,
+            chat_app=chat_app,
+            chat_secret=chat_secret,
         )
 
 
@@ -109,16 +123,24 @@ def _subscribe(
     language: str | None,
     incident: Incident | None,
     skip_confirmation: bool,
+    chat_app: str = "",
+    chat_secret: str = "",
 ) -> Subscriber:
     email = normalise_email(email)
-    mode = Mode.WEBHOOK if endpoint else Mode.EMAIL
+    mode = Mode.ROBOT if chat_app else Mode.WEBHOOK if endpoint else Mode.EMAIL
     if incident is not None and incident.is_closed:
         raise ValidationError({"incident": _("This incident is over; there is nothing to follow.")})
     language = language or settings.LANGUAGE_CODE
     if language not in dict(settings.LANGUAGES):
         raise ValidationError({"language": _("Unknown language.")})
     subscriber = Subscriber(
-        mode=mode, email=email, endpoint=endpoint, incident=incident, language=language
+        mode=mode,
+        email=email,
+        endpoint=endpoint,
+        incident=incident,
+        language=language,
+        chat_app=chat_app,
+        chat_secret=chat_secret,
     )
     subscriber.full_clean(
         exclude=["components", "secret"], validate_unique=False, validate_constraints=False

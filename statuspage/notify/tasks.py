@@ -40,7 +40,9 @@ def sweep() -> dict[str, int]:
     for pk in unconfirmed:
         enqueue(send_confirmation, pk)
     owners = Subscriber.objects.filter(
-        mode=Mode.WEBHOOK, state=SubscriberState.QUARANTINED, owner_notified_at__isnull=True
+        mode__in=(Mode.WEBHOOK, Mode.ROBOT),
+        state=SubscriberState.QUARANTINED,
+        owner_notified_at__isnull=True,
     ).values_list("pk", flat=True)[:1000]
     for pk in owners:
         enqueue(tell_owner, pk)

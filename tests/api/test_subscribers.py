@@ -14,7 +14,7 @@ SUBSCRIBER_KEYS = {
     "id", "mode", "email", "endpoint", "phone_number", "phone_country", "display_phone_number",
     "obfuscated_channel_name", "workspace_name", "quarantined_at", "purge_at", "components",
     "component_ids", "page_access_user_id", "created_at", "skip_confirmation_notification",
-    "state", "incident_id", "language",
+    "state", "incident_id", "language", "chat_app",
 }  # fmt: skip
 
 

@@ -44,6 +44,7 @@ SAME_IN_BOTH = {
     "English", "简体中文", "API", "App", "Markdown", "URL", "https://", "E-mail", "olga", "root",
     "Limit timeouts", "ana@example.com", "alerting", "read", "write", "Asia/Shanghai",
     "Webhook",  # the word Chinese product documentation uses too
+    "Slack", "Microsoft Teams",  # chat apps: their names in Chinese too
 }  # fmt: skip
 # Django's own pages (the admin's chrome) are translated by Django; its few shared strings
 # ("Django", the site name typed in settings) are not ours.

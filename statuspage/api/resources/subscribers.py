@@ -1,10 +1,13 @@
 """Subscribers: `/v1/pages/{page_id}/subscribers` and an incident's own subscribers.
 
 As Statuspage: the type is inferred from the fields (`email` → email, `endpoint` + `email` →
-webhook; SMS, Slack and Teams cannot be created here), lists are paged from page 0, quarantined
-subscribers are left out unless asked for, and `skip_confirmation_notification` imports an
-existing list without sending confirmations (only with a key whose owner has the permission
-`api.add_subscriber_without_confirmation`, which operators do not have). Unsubscribing keeps
+webhook; SMS cannot be created here). Ours: `endpoint` + `chat_app` (dingtalk, wecom, feishu,
+slack, teams) + `email` (the owner told when the robot fails) → a chat robot, with
+`chat_secret` where the app signs (required for DingTalk; for Feishu when signing is on).
+Lists are paged from page 0, quarantined subscribers are left out unless asked for, and
+`skip_confirmation_notification` imports an existing list without sending confirmations
+(only with a key whose owner has the permission `api.add_subscriber_without_confirmation`,
+which operators do not have). Unsubscribing keeps
 the row (its history stays); it is what DELETE does. A webhook created here answers with its
 signing `secret`, once.
 """
@@ -33,12 +36,12 @@ from statuspage.api.fields import ComponentRefs, Flag, Text
 from statuspage.api.models import SKIP_CONFIRMATION_PERMISSION, ApiKey
 from statuspage.celery import enqueue
 from statuspage.notify import subscriptions, tasks
-from statuspage.notify.models import Mode, Subscriber, SubscriberState
+from statuspage.notify.models import ChatApp, Mode, Subscriber, SubscriberState
 from statuspage.shapes.fields import Constant, OptionalText, Timestamp
 from statuspage.status.models import Incident
 
 MAX_PER_PAGE = 100
-TYPES = ("email", "sms", "webhook", "slack", "teams", "integration_partner")
+TYPES = ("email", "sms", "webhook", "robot", "slack", "teams", "integration_partner")
 STATE_FILTERS = {
     "active": Q(state=SubscriberState.ACTIVE),
     "unconfirmed": Q(state=SubscriberState.UNCONFIRMED),
@@ -60,6 +63,7 @@ class SubscriberSerializer(serializers.Serializer):
     mode = serializers.CharField(read_only=True)
     email = serializers.CharField(read_only=True)
     endpoint = OptionalText(read_only=True)
+    chat_app = OptionalText(read_only=True)
     # Statuspage's fields for channels we do not send to (SMS, Slack, page access users).
     phone_number = Constant(None, NULL_TEXT)
     phone_country = Constant(None, NULL_TEXT)
@@ -94,6 +98,12 @@ class CreatedSubscriberSerializer(SubscriberSerializer):
 class SubscriberInput(serializers.Serializer):
     email = serializers.EmailField(max_length=254, required=False)
     endpoint = serializers.URLField(max_length=2000, required=False)
+    chat_app = serializers.ChoiceField(
+        choices=[c.value for c in ChatApp], required=False, help_text="A chat robot's app."
+    )
+    chat_secret = serializers.CharField(
+        max_length=200, required=False, help_text="The robot's signing secret (DingTalk, Feishu)."
+    )
     phone_number = Text(required=False, help_text="Not supported: SMS cannot be sent.")
     phone_country = Text(required=False)
     component_ids = ComponentRefs(required=False, allow_empty=False)
@@ -105,6 +115,14 @@ class SubscriberInput(serializers.Serializer):
         if data.get("phone_number"):
             raise serializers.ValidationError(
                 {"phone_number": [_("SMS subscribers are not supported: use email or a webhook.")]}
+            )
+        if (data.get("chat_app") or data.get("chat_secret")) and not data.get("endpoint"):
+            raise serializers.ValidationError(
+                {"endpoint": [_("This field is required: the chat robot's webhook URL.")]}
+            )
+        if data.get("chat_secret") and not data.get("chat_app"):
+            raise serializers.ValidationError(
+                {"chat_app": [_("This field is required with chat_secret.")]}
             )
         if not data.get("email"):
             reason = (
@@ -138,6 +156,8 @@ class SubscriberView(ManagementView):
             language=data.get("language"),
             incident=incident,
             skip_confirmation=skip_confirmation,
+            chat_app=data.get("chat_app", ""),
+            chat_secret=data.get("chat_secret", ""),
         )
         # Shown in this answer only (null for email), never saved from here.
         shown = subscriptions.reveal_secret(subscriber) if subscriber.mode == Mode.WEBHOOK else None

@@ -1,0 +1,80 @@
+"""A notice fanned out to email, webhooks and every kind of chat robot at once, by a real
+Celery worker that is killed in the middle: nothing is lost on any channel."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from statuspage.notify import delivery
+from statuspage.notify.models import Delivery, Mode, Subscriber, SubscriberState
+from statuspage.status import services
+from statuspage.status.models import Incident
+from tests.notify.test_robots import PATHS, SECRETS, stand_in  # noqa: F401  (a fixture)
+from tests.notify.test_worker import until
+
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+EACH = 300  # subscribers per channel; robots are spread over the five apps
+
+
+def _with(url: str, n: int) -> str:
+    return f"{url}{'&' if '?' in url else '?'}n={n}"
+
+
+def test_a_worker_killed_mid_fan_out_to_every_channel_loses_nothing(
+    components,
+    stand_in,  # noqa: F811  (the fixture imported above)
+    mailbox,
+    start_worker,
+    settings,
+    monkeypatch,
+):
+    settings.DELIVERY_LEASE_SECONDS = 3
+    monkeypatch.setattr(delivery, "FAN_OUT_GRACE", timedelta(0))
+    monkeypatch.setattr(delivery, "REDISPATCH_AFTER", timedelta(seconds=3))
+    apps = list(PATHS)
+    Subscriber.objects.bulk_create(
+        [
+            Subscriber(id=f"mail{n:08d}", mode=Mode.EMAIL, email=f"r{n}@example.com",
+                       language="en", state=SubscriberState.ACTIVE)
+            for n in range(EACH)
+        ]
+        + [
+            Subscriber(id=f"hook{n:08d}", mode=Mode.WEBHOOK, email=f"o{n}@example.com",
+                       endpoint=_with(stand_in.url("webhook"), n), state=SubscriberState.ACTIVE)
+            for n in range(EACH)
+        ]
+        + [
+            Subscriber(id=f"bot{n:09d}", mode=Mode.ROBOT, email=f"b{n}@example.com",
+                       chat_app=apps[n % len(apps)],
+                       endpoint=_with(stand_in.url(apps[n % len(apps)]), n),
+                       chat_secret=SECRETS.get(apps[n % len(apps)], ""),
+                       language="zh-hans" if n % 2 else "en", state=SubscriberState.ACTIVE)
+            for n in range(EACH)
+        ]
+    )  # fmt: skip
+    first = start_worker(DELIVERY_LEASE_SECONDS="3")
+    services.open_incident(Incident(name="Payout failure"), body="Failing.", notify=True)
+    until(lambda: len(stand_in.received) + len(mailbox.messages) >= 100, 60, "the first ones")
+    first.kill()
+    assert Delivery.objects.exclude(status="delivered").exists(), "finished before the kill"
+
+    start_worker(DELIVERY_LEASE_SECONDS="3")
+    until(
+        lambda: Delivery.objects.filter(status="delivered").count() == 3 * EACH,
+        120,
+        "every delivery delivered",
+        sweep=True,
+    )
+    assert Delivery.objects.count() == 3 * EACH
+    assert {m["To"] for m in mailbox.messages} == {f"r{n}@example.com" for n in range(EACH)}
+    hooks = {r.query["n"] for r in stand_in.received if r.path == "/hook"}
+    assert hooks == {str(n) for n in range(EACH)}
+    robots = {r.query["n"] for app in apps for r in stand_in.of(app)}
+    assert robots == {str(n) for n in range(EACH)}
+    assert not Subscriber.objects.exclude(state=SubscriberState.ACTIVE).exists()
