@@ -58,13 +58,13 @@ def test_a_worker_killed_mid_fan_out_to_every_channel_loses_nothing(
             for n in range(EACH)
         ]
     )  # fmt: skip
-    first = start_worker(DELIVERY_LEASE_SECONDS="3")
+    first = start_worker(DELIVERY_LEASE_SECONDS="3", WEBHOOK_TIMEOUT_SECONDS="15")
     services.open_incident(Incident(name="Payout failure"), body="Failing.", notify=True)
     until(lambda: len(stand_in.received) + len(mailbox.messages) >= 100, 60, "the first ones")
     first.kill()
     assert Delivery.objects.exclude(status="delivered").exists(), "finished before the kill"
 
-    start_worker(DELIVERY_LEASE_SECONDS="3")
+    start_worker(DELIVERY_LEASE_SECONDS="3", WEBHOOK_TIMEOUT_SECONDS="15")
     until(
         lambda: Delivery.objects.filter(status="delivered").count() == 3 * EACH,
         120,
