@@ -19,7 +19,8 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-EACH = 300  # subscribers per channel; robots are spread over the five apps
+EACH = 40  # subscribers per channel; robots are spread over the five apps (a long run of
+# this scenario belongs in bench/fanout.py --faults, the suite keeps it small and robust)
 
 
 def _with(url: str, n: int) -> str:
@@ -60,7 +61,7 @@ def test_a_worker_killed_mid_fan_out_to_every_channel_loses_nothing(
     )  # fmt: skip
     first = start_worker(DELIVERY_LEASE_SECONDS="3", WEBHOOK_TIMEOUT_SECONDS="15")
     services.open_incident(Incident(name="Payout failure"), body="Failing.", notify=True)
-    until(lambda: len(stand_in.received) + len(mailbox.messages) >= 100, 60, "the first ones")
+    until(lambda: len(stand_in.received) + len(mailbox.messages) >= 20, 60, "the first ones")
     first.kill()
     assert Delivery.objects.exclude(status="delivered").exists(), "finished before the kill"
 
