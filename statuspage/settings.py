@@ -431,6 +431,32 @@ CELERY_TASK_ROUTES = {
     "statuspage.notify.tasks.deliver_webhooks": {"queue": "webhooks"},
 }
 SWEEP_INTERVAL_SECONDS = env_int("SWEEP_INTERVAL_SECONDS", 15, minimum=5)
+# SMS: off unless a provider is given, e.g. aliyun://KEY_ID:KEY_SECRET@dysmsapi.aliyuncs.com
+# ?sign_name=…&region=cn-hangzhou, tencent://SECRET_ID:SECRET_KEY@sms.tencentcloudapi.com
+# ?sdk_app_id=…&sign_name=…&region=ap-guangzhou, twilio://ACCOUNT_SID:AUTH_TOKEN@api.twilio.com
+# ?from=+1…; console:// prints them (development). Parsed by statuspage.notify.sms.
+SMS_URL = env_str("SMS_URL", "")
+# Which notices are worth an SMS (statuspage.notify.models.SmsKind values): an incident opened
+# and resolved and maintenance reminders by default, as Statuspage.
+SMS_NOTICE_KINDS = env_list(
+    "SMS_NOTICE_KINDS", ["incident_opened", "incident_resolved", "maintenance_reminder"]
+)
+_SMS_KINDS = (
+    "incident_opened", "incident_updated", "incident_resolved", "maintenance_reminder",
+    "maintenance_started", "maintenance_completed",
+)  # fmt: skip
+if not set(SMS_NOTICE_KINDS) <= set(_SMS_KINDS):
+    raise SettingError("SMS_NOTICE_KINDS", ",".join(SMS_NOTICE_KINDS), ", ".join(_SMS_KINDS))
+# Countries whose numbers may subscribe to SMS (ISO codes); the page's own by default.
+SMS_COUNTRIES = env_list("SMS_COUNTRIES", [PHONENUMBER_DEFAULT_REGION])
+if not set(SMS_COUNTRIES) <= SUPPORTED_REGIONS:
+    raise SettingError("SMS_COUNTRIES", ",".join(SMS_COUNTRIES), "ISO country codes, e.g. CN,HK")
+# Cost caps: messages per subscriber and in all per window; over a cap, SMS wait their turn.
+SMS_RATE_PER_SUBSCRIBER = env_rate("SMS_RATE_PER_SUBSCRIBER", "5/h")
+SMS_RATE_GLOBAL = env_rate("SMS_RATE_GLOBAL", "2000/h")
+# A confirmation code (SMS and robots) expires after this long and after this many wrong tries.
+CODE_MAX_AGE_MINUTES = env_int("CODE_MAX_AGE_MINUTES", 10, minimum=1, maximum=24 * 60)
+CODE_MAX_ATTEMPTS = env_int("CODE_MAX_ATTEMPTS", 5, minimum=1, maximum=20)
 # --- end of notification settings ---
 
 # --- Management and public API (statuspage/api) ---

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
 
 from statuspage.status.models import Component, Incident, IncidentUpdate, new_public_id
 
@@ -38,6 +39,7 @@ class Mode(models.TextChoices):
     EMAIL = "email", _("Email")
     WEBHOOK = "webhook", _("Webhook")
     ROBOT = "robot", _("Chat robot")
+    SMS = "sms", _("SMS")
 
 
 class ChatApp(models.TextChoices):
@@ -74,7 +76,16 @@ class Subscriber(models.Model):
     )
     mode = models.CharField(_("type"), max_length=16, choices=Mode.choices)
     email = models.EmailField(
-        _("email"), max_length=254, help_text=_("For webhooks: the owner told about failures.")
+        _("email"),
+        max_length=254,
+        blank=True,
+        help_text=_("For webhooks and robots: the owner told about failures. Not needed for SMS."),
+    )
+    phone = PhoneNumberField(
+        _("phone number"),
+        blank=True,
+        default="",
+        help_text=_("For SMS: stored in international (E.164) form."),
     )
     endpoint = models.URLField(_("webhook URL"), max_length=2000, blank=True)
     secret = models.CharField(
@@ -130,6 +141,17 @@ class Subscriber(models.Model):
     manage_nonce = models.CharField(
         max_length=32, default=new_nonce, editable=False, verbose_name=_("manage nonce")
     )
+    # SMS and robots confirm with a six-digit code typed back (a robot cannot click a link):
+    # its hash, when it expires, and how many wrong tries it has had.
+    code_hash = models.CharField(
+        max_length=64, blank=True, default="", editable=False, verbose_name=_("code")
+    )
+    code_expires_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("code expires")
+    )
+    code_attempts = models.PositiveSmallIntegerField(
+        default=0, editable=False, verbose_name=_("wrong codes")
+    )
     confirmation_sent_at = models.DateTimeField(
         null=True, blank=True, editable=False, verbose_name=_("confirmation sent")
     )
@@ -159,12 +181,12 @@ class Subscriber(models.Model):
         ordering = ["created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["mode", "email", "endpoint"],
+                fields=["mode", "email", "endpoint", "phone"],
                 condition=Q(incident__isnull=True),
                 name="one_page_subscription_per_address",
             ),
             models.UniqueConstraint(
-                fields=["mode", "email", "endpoint", "incident"],
+                fields=["mode", "email", "endpoint", "phone", "incident"],
                 condition=Q(incident__isnull=False),
                 name="one_incident_subscription_per_address",
             ),
@@ -173,7 +195,7 @@ class Subscriber(models.Model):
         verbose_name_plural = _("subscribers")
 
     def __str__(self) -> str:
-        return self.endpoint or self.email
+        return self.endpoint or str(self.phone or "") or self.email
 
     @property
     def purge_at(self):
@@ -182,6 +204,57 @@ class Subscriber(models.Model):
     @property
     def masked_secret(self) -> str:
         return f"whsec_…{self.secret[-4:]}" if self.secret else ""
+
+
+class SmsKind(models.TextChoices):
+    """What an SMS says: each has its own pre-approved template with Chinese providers."""
+
+    INCIDENT_OPENED = "incident_opened", _("Incident opened")
+    INCIDENT_UPDATED = "incident_updated", _("Incident updated")
+    INCIDENT_RESOLVED = "incident_resolved", _("Incident resolved")
+    MAINTENANCE_REMINDER = "maintenance_reminder", _("Maintenance reminder")
+    MAINTENANCE_STARTED = "maintenance_started", _("Maintenance started")
+    MAINTENANCE_COMPLETED = "maintenance_completed", _("Maintenance completed")
+    CODE = "code", _("Confirmation code")
+
+
+class SmsTemplate(models.Model):
+    """A provider's pre-approved template for one kind of SMS in one language: its code, its
+    text as approved (placeholders `${name}` for Alibaba Cloud, `{1}` for Tencent Cloud) and
+    which of our values fills each placeholder. Twilio sends our own text and needs none."""
+
+    kind = models.CharField(_("kind"), max_length=24, choices=SmsKind.choices)
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    template_code = models.CharField(
+        _("template code"),
+        max_length=64,
+        help_text=_("As the provider gives it, e.g. SMS_123456789 or 1234567."),
+    )
+    text = models.TextField(
+        _("approved text"),
+        max_length=500,
+        help_text=_("The template's text exactly as the provider approved it."),
+    )
+    variables = models.JSONField(
+        _("variables"),
+        default=dict,
+        blank=True,
+        help_text=_("Which value fills each placeholder: {placeholder: value}."),
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("last changed"))
+
+    class Meta:
+        ordering = ["kind", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "language"], name="one_sms_template_per_kind")
+        ]
+        verbose_name = _("SMS template")
+        verbose_name_plural = _("SMS templates")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.language}): {self.template_code}"
 
 
 class NoticeKind(models.TextChoices):
@@ -245,12 +318,40 @@ class Notice(models.Model):
         return self.translated_payloads.get(language) or self.payload
 
     @property
+    def sms_kind(self) -> str | None:
+        """What this notice is, as an SMS template is chosen for it (SmsKind), or None when it
+        is nothing an SMS is ever sent for (a component change, a postmortem, a maintenance
+        announced or updated). Read from the frozen payload."""
+        if self.kind == NoticeKind.MAINTENANCE_REMINDER:
+            return SmsKind.MAINTENANCE_REMINDER
+        if self.kind != NoticeKind.INCIDENT_UPDATE:
+            return None
+        incident = self.payload.get("incident") or {}
+        status = incident.get("status")
+        if incident.get("scheduled_for"):
+            return {
+                "in_progress": SmsKind.MAINTENANCE_STARTED,
+                "completed": SmsKind.MAINTENANCE_COMPLETED,
+            }.get(status)
+        if status == "resolved":
+            return SmsKind.INCIDENT_RESOLVED
+        if status == "postmortem":
+            return None
+        first = len(incident.get("incident_updates") or []) <= 1
+        return SmsKind.INCIDENT_OPENED if first else SmsKind.INCIDENT_UPDATED
+
+    @property
     def modes(self) -> tuple[str, ...]:
         """Component changes alone send no email nor robot message (as Statuspage); webhooks
-        get everything."""
+        get everything. SMS costs money: it goes for the kinds in SMS_NOTICE_KINDS only (an
+        incident opened and resolved, maintenance reminders, by default), and only with a
+        provider set up."""
         if self.kind == NoticeKind.COMPONENT_UPDATE:
             return (Mode.WEBHOOK,)
-        return (Mode.EMAIL, Mode.WEBHOOK, Mode.ROBOT)
+        modes = (Mode.EMAIL, Mode.WEBHOOK, Mode.ROBOT)
+        if settings.SMS_URL and self.sms_kind in settings.SMS_NOTICE_KINDS:
+            modes += (Mode.SMS,)
+        return modes
 
     def audience(self) -> SubscriberQuerySet:
         """Who receives this notice: interested subscribers confirmed before it was written
@@ -266,6 +367,7 @@ class Notice(models.Model):
             mode=OuterRef("mode"),
             email=OuterRef("email"),
             endpoint=OuterRef("endpoint"),
+            phone=OuterRef("phone"),
         )
         return interested.exclude(Q(incident__isnull=False) & Exists(also_follows_the_page))
 
