@@ -311,4 +311,5 @@ urlpatterns = [
     path("subscriptions/manage", manage_link, name="manage-link"),
     path("subscriptions/<str:token>", manage, name="subscription"),
     path("subscriptions/<str:token>/unsubscribe", unsubscribe, name="unsubscribe"),
+    path("u/<str:token>", unsubscribe, name="unsubscribe-short"),
 ]

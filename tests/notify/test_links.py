@@ -189,3 +189,22 @@ def test_a_forged_or_garbage_token_is_refused_everywhere(client, db):
     ):
         assert client.post(url).status_code == 400, url
     assert Subscriber.objects.get().state == "active"
+
+
+def test_an_sms_short_unsubscribe_link_only_unsubscribes_and_a_forged_one_does_nothing(
+    client, email_subscriber
+):
+    ana = email_subscriber()
+    url = tokens.short_unsubscribe_url(ana)
+    assert len(url) - len(settings.PUBLIC_URL) == len("/u/") + 12 + 1 + 10
+    path = path_of(url)
+    assert client.get(path).status_code == 200  # asks for a click: scanners follow links
+    ana.refresh_from_db()
+    assert ana.state == "active"
+    forged = path[:-1] + ("A" if path[-1] != "A" else "B")
+    assert client.post(forged).status_code == 400
+    ana.refresh_from_db()
+    assert ana.state == "active"
+    assert client.post(path).status_code == 200
+    ana.refresh_from_db()
+    assert ana.state == "unsubscribed"
