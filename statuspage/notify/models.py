@@ -241,7 +241,7 @@ class SmsTemplate(models.Model):
         _("variables"),
         default=dict,
         blank=True,
-        help_text=_("Which value fills each placeholder: {placeholder: value}."),
+        help_text=_('Which value fills each placeholder, e.g. {"name": "title"}.'),
     )
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("last changed"))
 
