@@ -1,4 +1,6 @@
-"""With real Celery worker processes: two beats' ticks at once still run each slot once."""
+"""With real Celery worker processes: a tick queued twice (two beats, a redelivered task) runs
+each probe's slot once. Whether the two ticks overlap in time is up to the workers; the race of
+two claims at the same instant is pinned down in test_claims.py with a barrier."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ pytestmark = [
 ]
 
 
-def test_two_ticks_at_once_on_two_worker_processes_check_each_probe_once(
+def test_a_tick_queued_twice_on_two_worker_processes_checks_each_probe_once(
     components, target_factory, start_worker
 ):
     targets = [target_factory() for _ in range(4)]
