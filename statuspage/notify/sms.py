@@ -753,10 +753,12 @@ def compose(values: dict[str, str], language: str) -> str:
     if room < 8 and recovery:  # the recovery time gives way before the title does
         recovery = ""
         room = segment - length(head + recovery + tail)[0]
+    # "…" is not GSM-7: it would turn a 160-character message into a 70-character one.
+    ellipsis = "..." if length(text)[1] == SEGMENT_GSM7 else "…"
     cut_body = body
-    while cut_body and length(cut_body + "…")[0] > room:
+    while cut_body and length(cut_body + ellipsis)[0] > room:
         cut_body = cut_body[:-1]
-    return head + cut_body + "…" + recovery + tail
+    return head + cut_body + ellipsis + recovery + tail
 
 
 def _recovery(value: str | None, written: datetime, language: str) -> str:
