@@ -9,6 +9,7 @@ import base64
 import hashlib
 import hmac
 import json
+import socket
 import threading
 import urllib.parse
 from dataclasses import dataclass
@@ -42,6 +43,12 @@ class StandIn:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                # Headers and body go out in two writes: without this, Nagle's algorithm and
+                # the client's delayed ACK add 40 ms to every answer on a kept-alive connection.
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
