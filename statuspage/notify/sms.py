@@ -56,7 +56,9 @@ log = logging.getLogger(__name__)
 # placeholder to one of these).
 VALUES = ("page", "title", "status", "recovery", "channel", "url", "unsubscribe", "code")
 LINKS = ("url", "unsubscribe")  # never cut: half a link is no link
-REQUIRED = {kind: ("title", "url") for kind in SmsKind.values if kind != SmsKind.CODE}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    kind: ("title", "url") for kind in SmsKind.values if kind != SmsKind.CODE
+}
 REQUIRED[SmsKind.CODE] = ("code",)
 STOP_WORDS = re.compile(r"退订|回复\s*TD|\bTD\b|\bSTOP\b", re.IGNORECASE)
 
@@ -784,7 +786,7 @@ def notice_values(notice: Notice, language: str, page_name: str) -> dict[str, st
         status = incident.get("status") or ""
         label = str(IncidentStatus(status).label) if status in IncidentStatus.values else status
         open_ = status not in CLOSED_STATUSES
-        channel = next(iter(about.get("channels") or []), {})
+        channel: dict[str, str | None] = next(iter(about.get("channels") or []), {})
         return {
             "page": page_name,
             "title": about.get("summary") or incident.get("name") or "",
@@ -887,9 +889,12 @@ class SmsChannel(Channel):
                     )
                     if wait:
                         deferred_until[delivery.subscriber_id] = wait
-                        error = f"SMS cap: queued for {wait:.0f} s"
+                        queued = f"SMS cap: queued for {wait:.0f} s"
                         settled.append(
-                            (delivery, Outcome(False, error=error, retry_after=wait, deferred=True))
+                            (
+                                delivery,
+                                Outcome(False, error=queued, retry_after=wait, deferred=True),
+                            )
                         )
                         continue
                     try:
