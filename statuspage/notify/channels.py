@@ -318,6 +318,7 @@ class WebhookChannel(Channel):
 
 
 from statuspage.notify.robots import RobotChannel  # noqa: E402  (it builds on the above)
+from statuspage.notify.sms import SmsChannel  # noqa: E402  (it builds on the above)
 
-_ALL: tuple[Channel, ...] = (EmailChannel(), WebhookChannel(), RobotChannel())
+_ALL: tuple[Channel, ...] = (EmailChannel(), WebhookChannel(), RobotChannel(), SmsChannel())
 CHANNELS: dict[str, Channel] = {channel.mode: channel for channel in _ALL}

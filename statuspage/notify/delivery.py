@@ -346,17 +346,32 @@ class Outcomes:
 
 
 def tell_operators(refusals: list[Outcome]) -> None:
-    """Our own mail server refusing us is for operators to fix: an error in the log (and a
-    mail to ADMINS, if any) once an hour, not once per message. Each delivery shows it too."""
-    if not refusals:
-        return
-    try:
-        first = cache.add("notify:operators-told:mail-refused", 1, timeout=3600)
-    except Exception:  # Redis down: say it again rather than never
-        first = True
-    if first:
-        log.error("notifications are not going out: %s", refusals[0].error)
-        mail_admins("Notifications are not going out", refusals[0].error, fail_silently=True)
+    """Refusals of ours (our mail server refusing us; an SMS provider refusing our template,
+    signature or account) are for operators to fix: an error in the log (and a mail to ADMINS,
+    if any) once an hour per cause, not once per message. Each delivery shows it too."""
+    told: set[str] = set()
+    for refusal in refusals:
+        cause, subject = _cause_of(refusal)
+        if cause in told:
+            continue
+        told.add(cause)
+        try:
+            first = cache.add(f"notify:operators-told:{cause}", 1, timeout=3600)
+        except Exception:  # Redis down: say it again rather than never
+            first = True
+        if first:
+            log.error("%s: %s", subject.lower(), refusal.error)
+            mail_admins(subject, refusal.error, fail_silently=True)
+
+
+def _cause_of(refusal: Outcome) -> tuple[str, str]:
+    """(a cache-safe key for the cause, the subject operators read). SMS errors read
+    "SMS <provider> <code>: …" (notify.sms.outcome_of): each provider's code is its own cause."""
+    if refusal.error.startswith("SMS"):
+        head = refusal.error.split(":", 1)[0]
+        key = "".join(c if c.isascii() and (c.isalnum() or c in "_.") else "-" for c in head)
+        return key, "SMS messages are not going out"
+    return "mail-refused", "Notifications are not going out"
 
 
 def _with_reconnect(write: Callable[[], object]):

@@ -256,6 +256,13 @@ class SmsTemplate(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.language}): {self.template_code}"
 
+    def clean(self) -> None:
+        """The approved text's placeholders each filled by one of our values, the values this
+        kind needs among them, and how to stop said (notify.sms.check_template)."""
+        from statuspage.notify.sms import check_template
+
+        check_template(self)
+
 
 class NoticeKind(models.TextChoices):
     INCIDENT_UPDATE = "incident_update", _("Incident update")
