@@ -68,7 +68,9 @@ RETRY_SCHEDULE = [
 MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
 JITTER = 0.2
 FAN_OUT_PAGE = 2000
-SEND_BATCH: dict[str, int] = {Mode.EMAIL: 200, Mode.WEBHOOK: 500, Mode.ROBOT: 200}
+SEND_BATCH: dict[str, int] = {
+    Mode.EMAIL: 200, Mode.WEBHOOK: 500, Mode.ROBOT: 200, Mode.SMS: 100,
+}  # fmt: skip
 SWEEP_LIMIT = 50_000
 # A notice not fanned out this long after it was written lost its message (or Redis was down).
 FAN_OUT_GRACE = timedelta(seconds=30)

@@ -17,7 +17,6 @@ from statuspage.notify import delivery, sms
 from statuspage.notify.models import (
     Delivery,
     DeliveryStatus,
-    Mode,
     Notice,
     SmsTemplate,
     Subscriber,
@@ -36,9 +35,6 @@ def sms_on(settings, monkeypatch) -> Iterator[Callable[..., StandIn]]:
     settings.ALLOW_PRIVATE_ADDRESSES = True  # the stand-ins live on 127.0.0.1
     settings.WEBHOOK_TIMEOUT_SECONDS = 3
     settings.ADMINS = [("Ops", "ops@example.com")]
-    # The delivery engine hands SMS out in batches of this size: delivery.SEND_BATCH has no
-    # SMS entry yet (see the report); this is the value it should get.
-    monkeypatch.setitem(delivery.SEND_BATCH, Mode.SMS, 100)
     started: list[StandIn] = []
 
     def start(name: str, **options: str) -> StandIn:
