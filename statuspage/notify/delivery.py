@@ -33,10 +33,11 @@ from datetime import datetime, timedelta
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.cache import cache
-from django.core.mail import mail_admins
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Min, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from statuspage.notify.channels import CHANNELS, Outcome
 from statuspage.notify.models import (
@@ -349,8 +350,12 @@ class Outcomes:
 
 def tell_operators(refusals: list[Outcome]) -> None:
     """Refusals of ours (our mail server refusing us; an SMS provider refusing our template,
-    signature or account) are for operators to fix: an error in the log (and a mail to ADMINS,
-    if any) once an hour per cause, not once per message. Each delivery shows it too."""
+    signature or account) are for operators to fix: an error in the log and an email to the
+    operators (operators.alerts: staff who can change incidents, and ADMINS) once an hour per
+    cause, not once per message. Each delivery shows it too. (A refusing mail server may refuse
+    that email as well: the log and the delivery log still say it.)"""
+    from statuspage.operators.alerts import send_to_operators  # operators import notify
+
     told: set[str] = set()
     for refusal in refusals:
         cause, subject = _cause_of(refusal)
@@ -362,8 +367,15 @@ def tell_operators(refusals: list[Outcome]) -> None:
         except Exception:  # Redis down: say it again rather than never
             first = True
         if first:
-            log.error("%s: %s", subject.lower(), refusal.error)
-            mail_admins(subject, refusal.error, fail_silently=True)
+            log.error("%s: %s", subject, refusal.error)
+            with translation.override(settings.LANGUAGE_CODE):
+                body = _(
+                    "Subscribers are not getting notices, and it is ours to fix:\n\n%(error)s\n\n"
+                    "Each delivery shows it in the admin (Notifications → Deliveries). Once it "
+                    "is fixed, replay from there the ones that gave up; the others are retried. "
+                    "This is said once an hour."
+                ) % {"error": refusal.error}
+                send_to_operators(_(subject), body, what=cause)
 
 
 def _cause_of(refusal: Outcome) -> tuple[str, str]:
@@ -372,8 +384,8 @@ def _cause_of(refusal: Outcome) -> tuple[str, str]:
     if refusal.error.startswith("SMS"):
         head = refusal.error.split(":", 1)[0]
         key = "".join(c if c.isascii() and (c.isalnum() or c in "_.") else "-" for c in head)
-        return key, "SMS messages are not going out"
-    return "mail-refused", "Notifications are not going out"
+        return key, gettext_noop("SMS messages are not going out")
+    return "mail-refused", gettext_noop("Notifications are not going out")
 
 
 def _with_reconnect(write: Callable[[], object]):

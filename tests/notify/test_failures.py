@@ -125,7 +125,7 @@ def test_our_mail_server_refusing_us_is_retried_and_no_subscriber_is_blamed(
     assert "our mail server refused" in refused.last_error
     ana.refresh_from_db()
     assert ana.state == "active"
-    assert "notifications are not going out" in caplog.text
+    assert "Notifications are not going out" in caplog.text
 
 
 def test_an_unknown_recipient_still_quarantines_the_address(outage, email_subscriber, mailbox):
