@@ -85,6 +85,13 @@ class SubscribeForm(forms.Form):
     # Where the service's errors about a field show, per mode.
     FIELDS_OF = {Mode.ROBOT: {"endpoint": "robot_url"}, Mode.SMS: {"phone_country": "phone"}}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not settings.SMS_URL:  # no provider: SMS is not a choice
+            mode = self.fields["mode"]
+            assert isinstance(mode, forms.ChoiceField)
+            mode.choices = [(v, label) for v, label in Mode.choices if v != Mode.SMS]
+
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
@@ -102,8 +109,6 @@ class SubscribeForm(forms.Form):
                 else Mode.EMAIL
             )
         mode = data.get("mode")
-        if mode == Mode.SMS and not settings.SMS_URL:
-            self.add_error(None, _("SMS subscriptions are not available here."))
         if mode == Mode.SMS and not data.get("phone") and "phone" not in self.errors:
             self.add_error("phone", _("Enter your mobile number."))
         if mode == Mode.WEBHOOK and not data.get("endpoint") and "endpoint" not in self.errors:
