@@ -360,6 +360,13 @@ def resend_code(subscriber: Subscriber) -> bool:
     return True
 
 
+def resend_confirmation(subscriber: Subscriber) -> None:
+    """An operator's "send the confirmation again" (the admin, /v1): the email, or a fresh
+    code for SMS and robots, after commit. Operators are not rate-limited."""
+    with transaction.atomic():
+        _send_on_commit(_confirmation_task(subscriber), subscriber)
+
+
 def confirm_with_code(subscriber: Subscriber, code: str) -> bool:
     """Check a code typed back. True: it is the latest code, unexpired and not void; it is
     used up and the subscriber is active (a former or quarantined
