@@ -97,9 +97,12 @@ PHONE_CHARACTERS = re.compile(r"\+?[\d ().\-]{3,30}")
 
 
 def parse_phone(value: str, country: str = "") -> str:
-    """A phone number in E.164 (+8613800138000), parsed as in `country` (an ISO code; the
-    page's PHONE_REGION by default, so mainland numbers need no +86). Refused: anything that is
-    not a valid number, and numbers of countries outside SMS_COUNTRIES."""
+    """A phone number SMS can go to, in E.164 (+8613800138000), parsed as in `country` (an ISO
+    code; the page's PHONE_REGION by default, so mainland numbers need no +86). Refused:
+    anything when SMS is off (no SMS_URL), anything that is not a valid number, and numbers of
+    countries outside SMS_COUNTRIES."""
+    if not settings.SMS_URL:
+        raise ValidationError({"phone": _("SMS subscriptions are not available here.")})
     text = value.strip()
     country = country.strip().upper() or settings.PHONENUMBER_DEFAULT_REGION
     if country not in phonenumbers.SUPPORTED_REGIONS:
@@ -168,8 +171,6 @@ def subscribe(
     if phone or phone_country:
         if endpoint or chat_app or chat_secret:
             raise ValidationError({"phone": _("Give a phone number or a URL, not both.")})
-        if not settings.SMS_URL:
-            raise ValidationError({"phone": _("SMS subscriptions are not available here.")})
         phone = parse_phone(phone, phone_country)
         email = ""
     if chat_app or chat_secret:
