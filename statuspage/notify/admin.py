@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.conf import settings
@@ -27,6 +28,9 @@ from statuspage.notify.models import (
     Subscriber,
     SubscriberState,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldGroups
 
 
 def _deliveries_link(query: str, text) -> str:
@@ -113,10 +117,10 @@ class SubscriberAdmin(admin.ModelAdmin):
             "api.add_subscriber_without_confirmation"
         )
 
-    def get_fields(self, request: HttpRequest, obj: Subscriber | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Subscriber | None = None) -> _FieldGroups:
         if obj is None:  # adding: what the operator gives, nothing that comes later
             return [f for f in self.fields if f not in self.readonly_fields]
-        return list(self.fields)
+        return self.fields
 
     def save_model(
         self, request: HttpRequest, obj: Subscriber, form: SubscriberForm, change: bool

@@ -83,7 +83,10 @@ class SubscribeForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
 
     # Where the service's errors about a field show, per mode.
-    FIELDS_OF = {Mode.ROBOT: {"endpoint": "robot_url"}, Mode.SMS: {"phone_country": "phone"}}
+    FIELDS_OF: dict[str, dict[str, str]] = {
+        Mode.ROBOT: {"endpoint": "robot_url"},
+        Mode.SMS: {"phone_country": "phone"},
+    }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -139,7 +142,7 @@ class SubscribeForm(forms.Form):
         }
 
     def add_service_errors(self, exc: ValidationError) -> None:
-        fields = self.FIELDS_OF.get(self.cleaned_data.get("mode"), {})
+        fields = self.FIELDS_OF.get(self.cleaned_data.get("mode") or "", {})
         for field, errors in exc.message_dict.items():
             field = fields.get(field, field)
             self.add_error(field if field in self.fields else None, errors)
