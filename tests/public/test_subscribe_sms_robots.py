@@ -238,3 +238,23 @@ def test_the_same_robot_again_changes_nothing_and_posts_a_fresh_code(client, wor
     assert first.status_code == second.status_code == 302
     assert Subscriber.objects.get().language == "en"
     assert len(stand_in.of("wecom")) == 2
+
+
+def test_an_incident_can_be_followed_by_sms_but_not_by_a_robot(client, worker, texts, open_outage):
+    incident = open_outage()
+    page = client.get(f"/incidents/{incident.pk}/subscribe").content.decode()
+    assert 'name="phone"' in page and 'name="robot_url"' not in page
+    response = subscribe_to(worker, client, f"/incidents/{incident.pk}/subscribe", "13800138000")
+    assert response.status_code == 302
+    assert Subscriber.objects.get().incident_id == incident.pk
+
+
+def subscribe_to(worker, client, url: str, phone: str):
+    return post(worker, client, url, mode="sms", phone=phone, language="en")
+
+
+def test_the_code_page_is_served_in_chinese_too(client, worker, texts):
+    code_page = subscribe(worker, client, mode="sms", phone="13800138000")["Location"]
+    page = client.get(code_page, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 200
+    assert 'lang="zh' in page.content.decode() and "+86138····8000" in page.content.decode()
