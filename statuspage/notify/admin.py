@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.conf import settings
@@ -16,7 +17,6 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from statuspage.celery import enqueue
 from statuspage.notify import delivery, subscriptions, tasks
 from statuspage.notify.models import (
     Attempt,
@@ -24,9 +24,13 @@ from statuspage.notify.models import (
     DeliveryStatus,
     Mode,
     Notice,
+    SmsTemplate,
     Subscriber,
     SubscriberState,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldGroups
 
 
 def _deliveries_link(query: str, text) -> str:
@@ -36,27 +40,47 @@ def _deliveries_link(query: str, text) -> str:
 
 
 class SubscriberForm(forms.ModelForm):
-    """A robot's app, URL and secret are checked together, as on the API (robots.check_robot)."""
+    """Checked as the API and the public form check them: a robot's app, URL and secret
+    together (robots.check_robot), a phone number with subscriptions.parse_phone (SMS on, a
+    valid number of a country in SMS_COUNTRIES, stored in E.164). Each type needs its own
+    field; the other types' fields are cleared."""
 
     endpoint = forms.URLField(
         label=_("webhook URL"), max_length=2000, required=False, assume_scheme="https"
     )
+    phone = forms.CharField(
+        label=_("phone number"),
+        max_length=40,
+        required=False,
+        help_text=_("For SMS. Mainland numbers need no +86; stored in international form."),
+    )
 
     class Meta:
         model = Subscriber
-        fields = ["mode", "email", "endpoint", "chat_app", "chat_secret", "language"]
+        fields = ["mode", "email", "phone", "endpoint", "chat_app", "chat_secret", "language"]
         widgets = {"chat_secret": forms.PasswordInput(render_value=True)}
 
     def clean(self) -> dict:
         super().clean()
         data = self.cleaned_data
         mode, app = data.get("mode"), data.get("chat_app", "")
-        if mode == Mode.ROBOT or app:
+        if app and mode != Mode.ROBOT:
+            raise ValidationError({"mode": _("A chat app is for chat robots only.")})
+        if data.get("phone") and mode != Mode.SMS:
+            raise ValidationError({"mode": _("A phone number is for SMS subscribers only.")})
+        if mode == Mode.SMS:
+            data["phone"] = subscriptions.parse_phone(data.get("phone", ""))
+            data["email"] = data["endpoint"] = data["chat_secret"] = ""
+        elif not data.get("email") and "email" not in self.errors:
+            self.add_error("email", _("Enter an email address."))
+        if mode == Mode.ROBOT:
             from statuspage.notify.robots import check_robot
 
-            if mode != Mode.ROBOT:
-                raise ValidationError({"mode": _("A chat app is for chat robots only.")})
             check_robot(app, data.get("endpoint", ""), data.get("chat_secret", ""))
+        if mode in (Mode.WEBHOOK, Mode.ROBOT) and not data.get("endpoint"):
+            self.add_error("endpoint", _("Enter the URL we should POST to."))
+        if mode == Mode.EMAIL:
+            data["endpoint"] = data["chat_secret"] = ""
         return data
 
 
@@ -73,7 +97,7 @@ class SubscriberAdmin(admin.ModelAdmin):
         "confirmed_at",
     ]
     list_filter = ["mode", "chat_app", "state", "language"]
-    search_fields = ["email", "endpoint"]
+    search_fields = ["email", "endpoint", "phone"]
     filter_horizontal = ["components"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = [
@@ -81,17 +105,50 @@ class SubscriberAdmin(admin.ModelAdmin):
         "unsubscribed_at", "created_at", "recent_deliveries",
     ]  # fmt: skip
     fields = [
-        "mode", "email", "endpoint", "chat_app", "chat_secret", "language", "components",
-        "incident", *readonly_fields,
+        "mode", "email", "phone", "endpoint", "chat_app", "chat_secret", "language",
+        "components", "incident", *readonly_fields,
     ]  # fmt: skip
     actions = ["reactivate_selected", "resend_confirmation"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        """Adding here skips the confirmation: only for those who may do so through the API
+        too (operators may not: subscribers confirm themselves)."""
+        return super().has_add_permission(request) and request.user.has_perm(
+            "api.add_subscriber_without_confirmation"
+        )
+
+    def get_fields(self, request: HttpRequest, obj: Subscriber | None = None) -> _FieldGroups:
+        if obj is None:  # adding: what the operator gives, nothing that comes later
+            return [f for f in self.fields if f not in self.readonly_fields]
+        return self.fields
+
+    def save_model(
+        self, request: HttpRequest, obj: Subscriber, form: SubscriberForm, change: bool
+    ) -> None:
+        """An operator's new subscriber goes through subscriptions.subscribe, active at once
+        (they vouch for it: no confirmation, no code); an existing address is taken back."""
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        data = form.cleaned_data
+        created = subscriptions.subscribe(
+            email=data.get("email", ""),
+            phone=data.get("phone", ""),
+            endpoint=data.get("endpoint", ""),
+            chat_app=data.get("chat_app", ""),
+            chat_secret=data.get("chat_secret", ""),
+            language=data.get("language"),
+            incident=data.get("incident"),
+            skip_confirmation=True,
+        )
+        obj.pk = created.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
+        form.instance = obj  # its components are set next, by save_related
 
     @admin.display(description=_("signing secret"))
     def masked_secret(self, subscriber: Subscriber) -> str:
         return subscriber.masked_secret
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # subscribers sign up themselves, or come through the API
 
     @admin.display(description=_("recent deliveries"))
     def recent_deliveries(self, subscriber: Subscriber) -> str:
@@ -122,14 +179,27 @@ class SubscriberAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description=_("Resend the confirmation email"), permissions=["change"])
+    @admin.action(
+        description=_("Send the confirmation again (an email, or a code for SMS and robots)"),
+        permissions=["change"],
+    )
     def resend_confirmation(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> None:
-        chosen = list(
-            queryset.filter(state=SubscriberState.UNCONFIRMED).values_list("pk", flat=True)
-        )
-        for pk in chosen:
-            enqueue(tasks.send_confirmation, pk)
-        self.message_user(request, _("Confirmation emails queued: %d.") % len(chosen))
+        chosen = list(queryset.filter(state=SubscriberState.UNCONFIRMED))
+        for subscriber in chosen:
+            subscriptions.resend_confirmation(subscriber)
+        self.message_user(request, _("Confirmations queued: %d.") % len(chosen))
+
+
+@admin.register(SmsTemplate)
+class SmsTemplateAdmin(admin.ModelAdmin):
+    """A provider's approved template per SMS kind and language; the form checks it against
+    the kind's values (SmsTemplate.clean)."""
+
+    list_display = ["kind", "language", "template_code", "updated_at"]
+    list_filter = ["kind", "language"]
+    search_fields = ["template_code", "text"]
+    fields = ["kind", "language", "template_code", "text", "variables", "updated_at"]
+    readonly_fields = ["updated_at"]
 
 
 @admin.register(Notice)

@@ -405,6 +405,44 @@ def check_robot(app: str, url: str, secret: str) -> None:
     robot.check_secret(secret)
 
 
+def post_code(app: str, url: str, secret: str, code: str, language: str) -> Outcome:
+    """Post a subscriber's confirmation code to a robot, once: a message in its app's format
+    and signature, with the page's name in the title (a DingTalk robot's keyword), in the
+    subscriber's language. The answer is read as a notice's is (the app's error codes, even on
+    HTTP 200); hosts are checked as for notices."""
+    from statuspage.status.models import Page  # status imports notify's models
+
+    robot = APPS.get(app)
+    if robot is None:
+        return Outcome(False, error=f"unknown chat app {app!r}", permanent=True)
+    host = urllib.parse.urlsplit(url).hostname or ""
+    if not settings.ALLOW_PRIVATE_ADDRESSES and not robot.host_allowed(host):
+        return Outcome(False, error=f"refused: {host!r} is not a {robot.app} host", permanent=True)
+    with translation.override(language):
+        payload = {
+            "notice": {"summary": _("%(page)s: confirm this robot") % {"page": Page.get().name}},
+            "banner": _(
+                "Your code is %(code)s. Type it where this robot was subscribed; it expires in "
+                "%(minutes)s minutes."
+            )
+            % {"code": code, "minutes": settings.CODE_MAX_AGE_MINUTES},
+        }
+    started = time.monotonic()
+    try:
+        response = outbound.post_once(
+            robot.request(url, secret, Content(payload, language), clock()),
+            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+            allow_private=settings.ALLOW_PRIVATE_ADDRESSES,
+        )
+    except (outbound.RefusedAddress, outbound.RefusedURL) as exc:
+        return Outcome(False, _ms(started), error=f"refused: {exc}", permanent=True)
+    except TimeoutError:
+        return Outcome(False, _ms(started), error="timed out")
+    except (aiohttp.ClientError, OSError) as exc:
+        return Outcome(False, _ms(started), error=f"{type(exc).__name__}: {exc}")
+    return outcome_of(robot, response, _ms(started))
+
+
 def clock() -> float:
     """Seconds since the epoch: what signatures and rate-limit windows count in."""
     return time.time()

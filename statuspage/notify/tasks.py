@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from django.utils import timezone
 
 from statuspage.celery import enqueue
-from statuspage.notify import delivery, messages
+from statuspage.notify import delivery, messages, subscriptions
 from statuspage.notify.models import Mode, Subscriber, SubscriberState
+
+log = logging.getLogger(__name__)
 
 
 def enqueue_send(mode: str, ids: list[int]) -> None:
@@ -51,11 +55,32 @@ def sweep() -> dict[str, int]:
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=5, retry_backoff_max=300, max_retries=8)
 def send_confirmation(subscriber_id: str) -> None:
+    """The confirmation email; for SMS subscribers and robots, a code (send_code)."""
     subscriber = Subscriber.objects.get(pk=subscriber_id)
     if subscriber.state == SubscriberState.ACTIVE:
         return
+    if subscriber.mode in subscriptions.CODE_MODES:
+        enqueue(send_code, subscriber_id)
+        return
     messages.confirmation_email(subscriber).send()
     Subscriber.objects.filter(pk=subscriber_id).update(confirmation_sent_at=timezone.now())
+
+
+@shared_task(bind=True, max_retries=8)
+def send_code(self, subscriber_id: str) -> None:
+    """A fresh code by SMS or to the robot; retried on a temporary failure (after the wait the
+    other end asked for, else 5 s doubling to 5 min), given up on a permanent one."""
+    subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
+    if subscriber is None or subscriber.mode not in subscriptions.CODE_MODES:
+        return
+    try:
+        subscriptions.send_code(subscriber)
+    except subscriptions.CodeNotSent as exc:
+        if exc.permanent:
+            log.warning("code for subscriber %s not sent: %s", subscriber_id, exc)
+            return
+        wait = exc.retry_after or min(300, 5 * 2**self.request.retries)
+        raise self.retry(exc=exc, countdown=wait) from exc
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=5, retry_backoff_max=300, max_retries=8)

@@ -22,7 +22,7 @@ def test_an_email_subscriber_is_created_unconfirmed_and_sent_a_confirmation(api,
     response = api.post("subscribers", {"subscriber": {"email": "Ana@Example.com"}})
     assert response.status_code == 201
     body = response.json()
-    assert set(body) - {"secret"} == SUBSCRIBER_KEYS
+    assert set(body) - {"secret", "confirmation_url"} == SUBSCRIBER_KEYS
     assert (body["mode"], body["email"], body["state"]) == (
         "email",
         "ana@example.com",

@@ -1,9 +1,13 @@
 """Subscribers: `/v1/pages/{page_id}/subscribers` and an incident's own subscribers.
 
 As Statuspage: the type is inferred from the fields (`email` → email, `endpoint` + `email` →
-webhook; SMS cannot be created here). Ours: `endpoint` + `chat_app` (dingtalk, wecom, feishu,
+webhook, `phone_number` + `phone_country` → SMS, with SMS_URL set and a country in
+SMS_COUNTRIES; answered with `phone_number` national, `phone_country` its ISO code and
+`display_phone_number` international). Ours: `endpoint` + `chat_app` (dingtalk, wecom, feishu,
 slack, teams) + `email` (the owner told when the robot fails) → a chat robot, with
 `chat_secret` where the app signs (required for DingTalk; for Feishu when signing is on).
+SMS subscribers and robots confirm with a code sent to them, typed back on the page named by
+`confirmation_url` in the creation's answer.
 Lists are paged from page 0, quarantined subscribers are left out unless asked for, and
 `skip_confirmation_notification` imports an existing list without sending confirmations
 (only with a key whose owner has the permission `api.add_subscriber_without_confirmation`,
@@ -16,6 +20,8 @@ from __future__ import annotations
 
 from typing import cast
 
+import phonenumbers
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -58,16 +64,21 @@ SKIP_CONFIRMATION_DENIED = _(
 )
 
 
+def _number(subscriber: Subscriber) -> phonenumbers.PhoneNumber | None:
+    return phonenumbers.parse(str(subscriber.phone)) if subscriber.phone else None
+
+
 class SubscriberSerializer(serializers.Serializer):
     id = serializers.CharField(read_only=True)
     mode = serializers.CharField(read_only=True)
-    email = serializers.CharField(read_only=True)
+    email = OptionalText(read_only=True)  # null for SMS
     endpoint = OptionalText(read_only=True)
     chat_app = OptionalText(read_only=True)
-    # Statuspage's fields for channels we do not send to (SMS, Slack, page access users).
-    phone_number = Constant(None, NULL_TEXT)
-    phone_country = Constant(None, NULL_TEXT)
-    display_phone_number = Constant(None, NULL_TEXT)
+    # SMS, as Statuspage: the national number, its country, and the number as it is shown.
+    phone_number = serializers.SerializerMethodField()
+    phone_country = serializers.SerializerMethodField()
+    display_phone_number = serializers.SerializerMethodField()
+    # Statuspage's fields for channels we do not send to (Slack, page access users).
     obfuscated_channel_name = Constant(None, NULL_TEXT)
     workspace_name = Constant(None, NULL_TEXT)
     page_access_user_id = Constant(None, NULL_TEXT)
@@ -85,6 +96,19 @@ class SubscriberSerializer(serializers.Serializer):
     def get_components(self, subscriber: Subscriber) -> list[str]:
         return [c.pk for c in subscriber.components.all()]
 
+    def get_phone_number(self, subscriber: Subscriber) -> str | None:
+        number = _number(subscriber)
+        return phonenumbers.national_significant_number(number) if number else None
+
+    def get_phone_country(self, subscriber: Subscriber) -> str | None:
+        number = _number(subscriber)
+        return phonenumbers.region_code_for_number(number) if number else None
+
+    def get_display_phone_number(self, subscriber: Subscriber) -> str | None:
+        number = _number(subscriber)
+        international = phonenumbers.PhoneNumberFormat.INTERNATIONAL
+        return phonenumbers.format_number(number, international) if number else None
+
     def get_component_ids(self, subscriber: Subscriber) -> list[str]:
         return self.get_components(subscriber)
 
@@ -93,6 +117,15 @@ class CreatedSubscriberSerializer(SubscriberSerializer):
     secret = serializers.CharField(
         read_only=True, allow_null=True, help_text="Webhooks: the signing secret, this once."
     )
+    confirmation_url = serializers.SerializerMethodField(
+        help_text="SMS and robots waiting for their code: where it is typed back."
+    )
+
+    def get_confirmation_url(self, subscriber: Subscriber) -> str | None:
+        waiting = subscriber.state != SubscriberState.ACTIVE
+        if subscriber.mode in subscriptions.CODE_MODES and waiting:
+            return subscriptions.code_page_url(subscriber)
+        return None
 
 
 class SubscriberInput(serializers.Serializer):
@@ -104,18 +137,28 @@ class SubscriberInput(serializers.Serializer):
     chat_secret = serializers.CharField(
         max_length=200, required=False, help_text="The robot's signing secret (DingTalk, Feishu)."
     )
-    phone_number = Text(required=False, help_text="Not supported: SMS cannot be sent.")
-    phone_country = Text(required=False)
+    phone_number = Text(
+        required=False, max_length=40, help_text="SMS: the number (with phone_country)."
+    )
+    phone_country = Text(
+        required=False, max_length=2, help_text="SMS: the number's country, e.g. CN."
+    )
     component_ids = ComponentRefs(required=False, allow_empty=False)
     skip_confirmation_notification = Flag(required=False)
     language = serializers.ChoiceField(choices=["zh-hans", "en"], required=False)
     page_access_user = Text(required=False, help_text="Ignored.")
 
     def validate(self, data: dict) -> dict:
-        if data.get("phone_number"):
-            raise serializers.ValidationError(
-                {"phone_number": [_("SMS subscribers are not supported: use email or a webhook.")]}
-            )
+        if data.get("phone_number") or data.get("phone_country"):
+            if not data.get("phone_number"):
+                raise serializers.ValidationError(
+                    {"phone_number": [_("This field is required with phone_country.")]}
+                )
+            if data.get("endpoint") or data.get("chat_app"):
+                raise serializers.ValidationError(
+                    {"phone_number": [_("Give a phone number or an endpoint, not both.")]}
+                )
+            return data  # an SMS subscriber needs no email
         if (data.get("chat_app") or data.get("chat_secret")) and not data.get("endpoint"):
             raise serializers.ValidationError(
                 {"endpoint": [_("This field is required: the chat robot's webhook URL.")]}
@@ -149,16 +192,26 @@ class SubscriberView(ManagementView):
         key = cast(ApiKey, self.request.auth)  # KeyScopes let only key holders in
         if skip_confirmation and not key.owner_holds(SKIP_CONFIRMATION_PERMISSION):
             raise PermissionDenied(SKIP_CONFIRMATION_DENIED)
-        subscriber = subscriptions.subscribe(
-            email=data["email"],
-            endpoint=data.get("endpoint", ""),
-            components=data.get("component_ids", []),
-            language=data.get("language"),
-            incident=incident,
-            skip_confirmation=skip_confirmation,
-            chat_app=data.get("chat_app", ""),
-            chat_secret=data.get("chat_secret", ""),
-        )
+        try:
+            subscriber = subscriptions.subscribe(
+                email=data.get("email", ""),
+                endpoint=data.get("endpoint", ""),
+                components=data.get("component_ids", []),
+                language=data.get("language"),
+                incident=incident,
+                skip_confirmation=skip_confirmation,
+                chat_app=data.get("chat_app", ""),
+                chat_secret=data.get("chat_secret", ""),
+                phone=data.get("phone_number", ""),
+                phone_country=data.get("phone_country", ""),
+            )
+        except ValidationError as exc:  # the service says `phone`; Statuspage `phone_number`
+            raise Unprocessable(
+                {
+                    "phone_number" if field == "phone" else field: errors
+                    for field, errors in exc.message_dict.items()
+                }
+            ) from exc
         # Shown in this answer only (null for email), never saved from here.
         shown = subscriptions.reveal_secret(subscriber) if subscriber.mode == Mode.WEBHOOK else None
         subscriber.secret = shown  # type: ignore[assignment]
@@ -195,7 +248,9 @@ def _filtered(request: Request, subscribers: QuerySet[Subscriber]) -> QuerySet[S
     subscribers = subscribers.filter(STATE_FILTERS[state])
     if params.get("q"):
         subscribers = subscribers.filter(
-            Q(email__icontains=params["q"]) | Q(endpoint__icontains=params["q"])
+            Q(email__icontains=params["q"])
+            | Q(endpoint__icontains=params["q"])
+            | Q(phone__icontains=params["q"])
         )
     field = params.get("sort_field", "created_at")
     order = {"primary": "email", "created_at": "created_at", "quarantined_at": "quarantined_at"}
@@ -205,7 +260,7 @@ def _filtered(request: Request, subscribers: QuerySet[Subscriber]) -> QuerySet[S
 
 
 LIST_PARAMETERS = [
-    OpenApiParameter("q", str, description="Search in email and endpoint."),
+    OpenApiParameter("q", str, description="Search in email, endpoint and phone number."),
     OpenApiParameter("type", str, enum=list(TYPES)),
     OpenApiParameter("state", str, enum=list(STATE_FILTERS), description="Default: active."),
     OpenApiParameter("page", {"type": "integer", "minimum": 0}, description="0-based page."),
@@ -272,7 +327,7 @@ class SubscriberDetail(SubscriberView):
 def _resend(subscriber: Subscriber) -> Response:
     if subscriber.state != SubscriberState.UNCONFIRMED:
         raise Unprocessable({"base": [_("This subscriber has already confirmed.")]})
-    enqueue(tasks.send_confirmation, subscriber.pk)
+    subscriptions.resend_confirmation(subscriber)
     return Response(status=201)
 
 
