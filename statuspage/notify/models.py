@@ -334,7 +334,7 @@ class Notice(models.Model):
         if self.kind != NoticeKind.INCIDENT_UPDATE:
             return None
         incident = self.payload.get("incident") or {}
-        status = incident.get("status")
+        status = str(incident.get("status") or "")
         if incident.get("scheduled_for"):
             return {
                 "in_progress": SmsKind.MAINTENANCE_STARTED,
@@ -355,7 +355,7 @@ class Notice(models.Model):
         provider set up."""
         if self.kind == NoticeKind.COMPONENT_UPDATE:
             return (Mode.WEBHOOK,)
-        modes = (Mode.EMAIL, Mode.WEBHOOK, Mode.ROBOT)
+        modes: tuple[str, ...] = (Mode.EMAIL, Mode.WEBHOOK, Mode.ROBOT)
         if settings.SMS_URL and self.sms_kind in settings.SMS_NOTICE_KINDS:
             modes += (Mode.SMS,)
         return modes
