@@ -156,7 +156,7 @@ def test_a_robot_created_without_skipping_is_posted_its_code(api, components, st
     [posted] = stand_in.of("feishu")
     assert posted.json["sign"]  # the stand-in checked it as Feishu does, and said code 0
     text = posted.json["card"]["elements"][0]["text"]["content"]
-    code = re.search(r"Your code is (\d{6})", text).group(1)
+    code = re.search(r"\b(\d{6})\b", text).group(1)  # in the robot's language (zh-hans)
     robot = Subscriber.objects.get()
     assert subscriptions.confirm_with_code(robot, code) is True
     assert api.get(f"subscribers/{robot.pk}").json()["state"] == "active"

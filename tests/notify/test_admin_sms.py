@@ -115,7 +115,7 @@ def test_sms_templates_are_listed_by_kind_language_and_code(admin_client, db):
     listing = admin_client.get("/admin/notify/smstemplate/")
     assert listing.status_code == 200
     body = listing.content.decode()
-    assert "SMS_123456789" in body and "Confirmation code" in body
+    assert "SMS_123456789" in body and "验证码" in body  # the console's language
     page = admin_client.get("/admin/notify/smstemplate/add/").content.decode()
     for name in ("kind", "language", "template_code", "text", "variables"):
         assert f'name="{name}"' in page

@@ -256,7 +256,7 @@ def test_a_robot_is_posted_its_code_signed_in_its_apps_format(app, stand_in, wor
     subscriber = robot(worker, stand_in, app)
     [request] = stand_in.of(app)
     text = text_of(app, request.json)
-    assert "Your code is" in text
+    assert "验证码为" in text  # the subscription's language, the page's default here
     subscriber.refresh_from_db()
     assert subscriber.state == "unconfirmed" and subscriber.confirmation_sent_at is not None
     assert subscriptions.confirm_with_code(subscriber, code_in(text)) is True

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from statuspage.api.models import ApiKey
 from statuspage.notify import delivery
-from statuspage.notify.models import Notice
+from statuspage.notify.models import Notice, SmsTemplate
 from statuspage.status import services
 from statuspage.status.models import (
     AlternativeChannel,
@@ -195,6 +195,11 @@ def world(components, open_outage, email_subscriber, operator) -> dict:
         )
     )
     ApiKey.issue(name="alerting", scopes=["read", "write"], created_by=operator)
+    SmsTemplate.objects.create(
+        kind="incident_opened", template_code="SMS_123456789",
+        text="【小贷】${title}：${status}。详情 ${url} 回复TD退订",
+        variables={"title": "title", "status": "status", "url": "url"},
+    )  # fmt: skip
     return {"outage": outage, "window": window, "announcement": announcement,
             "template": template}  # fmt: skip
 
