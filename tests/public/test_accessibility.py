@@ -31,11 +31,15 @@ pytestmark = [
 
 
 @pytest.fixture
-def public_paths(components, email_subscriber):
-    """Every public page kind: the page, history, uptime, subscribe, and a manage page."""
+def public_paths(components, email_subscriber, settings):
+    """Every public page kind: the page, history, uptime, subscribe (SMS offered), a manage
+    page, and the page where an SMS subscriber types the code back."""
+    settings.SMS_URL = "locmem://"
     subscriber = email_subscriber("ana@example.com", components=[components["app"]])
     manage = urlsplit(subscriptions.issue_manage_url(subscriber)).path
-    return ["/", "/history", "/uptime", "/subscribe", manage]
+    texted = subscriptions.subscribe(phone="13800138000")
+    code_page = urlsplit(subscriptions.code_page_url(texted)).path
+    return ["/", "/history", "/uptime", "/subscribe", manage, code_page]
 
 
 def audit(chromium, paths: list[str], base: str) -> list[str]:
