@@ -42,7 +42,8 @@ def test_a_visitor_subscribes_confirms_manages_and_unsubscribes(
     assert (
         tab.locator("form input:not([type=hidden])").first.get_attribute("name") == "email"
     )  # email first
-    assert not tab.get_by_label("Webhook URL").is_visible()  # folded under "For developers"
+    webhook = tab.get_by_label("Webhook URL", exact=True)
+    assert not webhook.is_visible()  # folded under "For developers"
     tab.get_by_label("Email address").fill("ana@example.com")
     tab.get_by_role("group", name="Borrowing window").get_by_label("Disbursement").check()
     with tab.expect_navigation():
