@@ -139,8 +139,12 @@ async def sms_provider(port: int, counters: dict[str, Counter]) -> None:
             phone = query.get("PhoneNumbers", "")
             counter.add(len(request.query_string) + len(body), phone)
             return web.json_response(
-                {"Code": "OK", "Message": "OK", "BizId": f"biz{counter.count}",
-                 "RequestId": f"r{counter.count}"}  # fmt: skip
+                {
+                    "Code": "OK",
+                    "Message": "OK",
+                    "BizId": f"biz{counter.count}",
+                    "RequestId": f"r{counter.count}",
+                }
             )
         return web.json_response({"Code": "InvalidAction"}, status=400)
 
