@@ -253,8 +253,8 @@ def sms_ceiling_process(url: str, phones: range, threads: int, ready, go, timeou
         if getattr(local, "client", None) is None:
             local.client = Client(
                 Config(
-                    access_key_id=SMS_KEY, access_key_secret=SMS_SECRET, endpoint=parts.hostname
-                    + f":{parts.port}", protocol="http", region_id="cn-hangzhou",
+                    access_key_id=SMS_KEY, access_key_secret=SMS_SECRET, endpoint=parts.netloc
+                    .rpartition("@")[2], protocol="http", region_id="cn-hangzhou",
                     connect_timeout=int(timeout * 1000), read_timeout=int(timeout * 1000),
                 )
             )  # fmt: skip
@@ -513,6 +513,7 @@ class Rig:
 
 def kill_worker(rig: Rig) -> None:
     """SIGKILL the worker and its pool, as the kernel's OOM killer or a power cut would."""
+    assert rig.worker is not None
     rig.mark("fault")
     os.killpg(rig.worker.pid, signal.SIGKILL)
     rig.worker.wait()
@@ -540,11 +541,12 @@ def drop_database_connections(rig: Rig) -> None:
     with psycopg.connect(f"postgresql://{url.netloc}/postgres", autocommit=True) as conn:
         until = time.monotonic() + DATABASE_DOWN_SECONDS
         while time.monotonic() < until:
-            terminated += conn.execute(
+            row = conn.execute(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
                 " WHERE datname = %s AND pid <> pg_backend_pid()",
                 [url.path.lstrip("/")],
-            ).fetchone()[0]
+            ).fetchone()
+            terminated += row[0] if row else 0
             time.sleep(0.05)
     rig.mark("restart")
     rig.terminated = terminated

@@ -35,6 +35,9 @@ MESSAGE_ID = re.compile(rb"^Message-ID:[ \t]*(\S+)", re.IGNORECASE | re.MULTILIN
 
 class Counter:
     def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
         self.count = 0
         self.bytes = 0
         self.ids: set[str | bytes] = set()
@@ -62,7 +65,7 @@ async def serve_count(counters: dict[str, Counter], port: int) -> None:
 
     async def reset(request: web.Request) -> web.Response:
         for counter in counters.values():
-            counter.__init__()
+            counter.clear()
         return web.json_response(counters["main"].as_json())
 
     app = web.Application()
