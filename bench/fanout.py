@@ -3,25 +3,33 @@
     .venv/bin/python bench/fanout.py            # the full run (about 10 minutes)
     .venv/bin/python bench/fanout.py --quick    # a small run to check the set-up
     .venv/bin/python bench/fanout.py --faults   # only the fault scenarios (about 8 minutes)
+    .venv/bin/python bench/fanout.py --only sms-10k
 
 What it does, in one run, on this machine:
-1. starts an SMTP sink and an HTTP receiver (bench/sinks.py), each in its own process;
+1. starts an SMTP sink, an HTTP receiver and an SMS provider stand-in (bench/sinks.py: Alibaba
+   Cloud's SendSms), each in its own process;
 2. measures the ceilings: plain smtplib sending over one connection to the sink, and plain
    aiohttp POSTing (100 in flight) to the receiver, with keep-alive and with a new connection
-   per POST (what distinct webhook hosts cost);
+   per POST (what distinct webhook hosts cost); for SMS, the same SDK calls our channel makes
+   (the Alibaba Cloud SDK, one client per thread) from a plain loop on SmsChannel.CONCURRENCY
+   threads, in one process and in two (the worker's two pool processes), and raw aiohttp
+   POSTs with keep-alive (the stand-in's own ceiling);
 3. for each scenario, loads subscribers into PostgreSQL, starts one Celery worker with
    concurrency 2, publishes one incident update through the service function (as the admin
    does) and times publish → last message received, sampling the worker's memory;
-4. prints the figures and writes them to bench/results/fanout.json.
+4. prints the figures and writes them to bench/results/fanout.json (fanout-<name>.json with
+   --only).
 
-With --faults it runs only the fault scenarios instead: 10,000 email + 10,000 webhook
-subscribers, a Celery worker and a real `celery beat` (the sweeper), once undisturbed and once
+With --faults it runs only the fault scenarios instead: 10,000 email + 10,000 webhook + 1,000
+chat robot (WeCom, on the HTTP receiver) + 1,000 SMS subscribers, interleaved, a Celery worker
+and a real `celery beat` (the sweeper), once undisturbed and once
 each with (a) the worker's process group SIGKILLed at 30% and a new worker started, (b) Redis
 (a redis-server of the bench's own, on a Unix socket) stopped at 30% and started again after 7 s,
 (c) every PostgreSQL connection of the bench database terminated at 30%, again and again for
 2 s (a restart as clients see it; the machine's PostgreSQL itself is left alone). Each reports
-the time from the fault and from the restart to 100% delivery, repeated webhook-ids and
-Message-IDs, and attempts per delivery; the report goes to bench/results/faults.json.
+the time from the fault and from the restart to 100% delivery, what each channel received
+(distinct and repeated: webhook-ids, Message-IDs, robot URLs, phone numbers), and attempts per
+delivery; the report goes to bench/results/faults.json.
 
 Needs PostgreSQL and Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL; defaults 127.0.0.1). The
 database named in BENCH_DATABASE_URL is dropped and created afresh: do not point it at one you
@@ -35,6 +43,7 @@ import asyncio
 import contextlib
 import email.policy
 import json
+import multiprocessing
 import os
 import signal
 import smtplib
@@ -44,9 +53,10 @@ import sys
 import tempfile
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from email.message import EmailMessage
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import psutil
 
@@ -56,6 +66,13 @@ DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/statuspage_bench"
 )
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
+# The SMS provider of the bench: Alibaba Cloud's SDK costs the client less per call than
+# Tencent Cloud's (bench/README.md), so the stand-in's ceiling is approached most closely.
+SMS_KEY, SMS_SECRET, SMS_SIGN = "LTAI5tBench", "bench-secret", "借呗状态"
+SMS_TEMPLATE = "${title}：${status}。详情${url} 回复TD退订"
+# The caps must not bind: the bench measures sending, not the cost control.
+SMS_CAPS = {"SMS_RATE_PER_SUBSCRIBER": "100000/h", "SMS_RATE_GLOBAL": "100000000/h"}
+MODES = ("email", "webhook", "robot", "sms")
 
 
 def open_the_incident() -> None:
@@ -112,9 +129,11 @@ class Sink:
         wait_port(self.port)
         wait_port(self.control)
 
-    def counts(self) -> dict[str, int]:
-        """count (every message), distinct (by webhook-id or Message-ID), repeated, bytes."""
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.control}/count", timeout=5) as r:
+    def counts(self, kind: str = "main") -> dict[str, int]:
+        """count (every message), distinct (by webhook-id, Message-ID, phone number; robots by
+        URL), repeated, bytes. kind="robot": the chat robots the HTTP receiver answered."""
+        url = f"http://127.0.0.1:{self.control}/count?kind={kind}"
+        with urllib.request.urlopen(url, timeout=5) as r:
             return json.load(r)
 
     def count(self) -> int:
@@ -127,6 +146,28 @@ class Sink:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
+
+
+class Sinks:
+    """Where each channel's messages arrive: robots at the HTTP receiver, counted apart."""
+
+    def __init__(self) -> None:
+        self.smtp, self.http, self.sms = Sink("smtp"), Sink("http"), Sink("sms")
+
+    def counts(self, mode: str) -> dict[str, int]:
+        if mode == "email":
+            return self.smtp.counts()
+        if mode == "robot":
+            return self.http.counts("robot")
+        return (self.http if mode == "webhook" else self.sms).counts()
+
+    def reset(self) -> None:
+        for sink in (self.smtp, self.http, self.sms):
+            sink.reset()
+
+    def stop(self) -> None:
+        for sink in (self.smtp, self.http, self.sms):
+            sink.stop()
 
 
 def sample_email(size: int) -> bytes:
@@ -150,7 +191,16 @@ def smtplib_ceiling(sink: Sink, count: int, size: int) -> float:
     return count / elapsed
 
 
-def http_ceiling(sink: Sink, count: int, size: int, *, keepalive: bool) -> float:
+def http_ceiling(
+    sink: Sink,
+    count: int,
+    size: int,
+    *,
+    keepalive: bool,
+    path: str = "/hook/{n}",
+    headers: dict[str, str] | None = None,
+) -> float:
+    """Plain aiohttp, 100 POSTs in flight, to `path` (with the message's number in it)."""
     import aiohttp
 
     body = b"x" * size
@@ -163,7 +213,9 @@ def http_ceiling(sink: Sink, count: int, size: int, *, keepalive: bool) -> float
             async def worker() -> None:
                 for n in queue:
                     async with session.post(
-                        f"http://127.0.0.1:{sink.port}/hook/{n}", data=body
+                        f"http://127.0.0.1:{sink.port}{path.format(n=n)}",
+                        data=body,
+                        headers=headers,
                     ) as r:
                         await r.read()
 
@@ -177,6 +229,85 @@ def http_ceiling(sink: Sink, count: int, size: int, *, keepalive: bool) -> float
     return rate
 
 
+def sms_url(sink: Sink) -> str:
+    return (
+        f"aliyun://{SMS_KEY}:{SMS_SECRET}@127.0.0.1:{sink.port}/"
+        f"?sign_name={quote(SMS_SIGN)}&scheme=http"
+    )
+
+
+def sms_ceiling_process(url: str, phones: range, threads: int, ready, go, timeout: float) -> None:
+    """One process of the SDK ceiling: the calls Aliyun.send makes (a SendSmsRequest with the
+    template's variables as JSON, one SDK client per thread), on `threads` threads."""
+    import threading
+
+    from alibabacloud_dysmsapi20170525.client import Client
+    from alibabacloud_dysmsapi20170525.models import SendSmsRequest
+    from alibabacloud_tea_openapi.models import Config
+    from darabonba.runtime import RuntimeOptions
+
+    parts = urlsplit(url)
+    local = threading.local()
+
+    def client() -> Client:
+        if getattr(local, "client", None) is None:
+            local.client = Client(
+                Config(
+                    access_key_id=SMS_KEY, access_key_secret=SMS_SECRET, endpoint=parts.netloc
+                    .rpartition("@")[2], protocol="http", region_id="cn-hangzhou",
+                    connect_timeout=int(timeout * 1000), read_timeout=int(timeout * 1000),
+                )
+            )  # fmt: skip
+        return local.client
+
+    def send(phone: int) -> None:
+        request = SendSmsRequest(
+            phone_numbers=f"138{phone:08d}",
+            sign_name=SMS_SIGN,
+            template_code="SMS_BENCH_OPENED",
+            template_param=json.dumps(
+                {"title": "借款暂停", "status": "借款暂不可用，还款正常。",
+                 "url": "https://status.example.com/incidents/abcdefghijkl"},
+                ensure_ascii=False,
+            ),
+        )  # fmt: skip
+        body = client().send_sms_with_options(request, RuntimeOptions()).body
+        assert body.code == "OK", body
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(send, range(90_000_000, 90_000_000 + threads)))  # connect, warm up
+        ready.wait()
+        go.wait()
+        list(pool.map(send, phones))
+
+
+def sms_sdk_ceiling(sink: Sink, count: int, processes: int, threads: int) -> float:
+    """The SDK from a plain loop: `processes` processes of `threads` threads each; timed from
+    the moment all are connected and warmed up."""
+    context = multiprocessing.get_context("fork")
+    ready, go = context.Barrier(processes + 1), context.Barrier(processes + 1)
+    share = count // processes
+    children = [
+        context.Process(
+            target=sms_ceiling_process,
+            args=(sms_url(sink), range(p * share, (p + 1) * share), threads, ready, go, 10.0),
+        )
+        for p in range(processes)
+    ]
+    for child in children:
+        child.start()
+    ready.wait(timeout=60)
+    sink.reset()
+    started = time.perf_counter()
+    go.wait(timeout=60)
+    for child in children:
+        child.join(timeout=600)
+    elapsed = time.perf_counter() - started
+    assert all(child.exitcode == 0 for child in children), [c.exitcode for c in children]
+    assert sink.counts()["distinct"] == share * processes
+    return share * processes / elapsed
+
+
 def reset_database() -> None:
     import psycopg
 
@@ -188,16 +319,20 @@ def reset_database() -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def setup_django(smtp: Sink, redis_url: str = REDIS_URL) -> None:
+def setup_django(sinks: Sinks, redis_url: str = REDIS_URL) -> None:
     os.environ.update(
         DJANGO_SETTINGS_MODULE="statuspage.settings",
         DATABASE_URL=DATABASE_URL,
         REDIS_URL=redis_url,
         RUN_DIR=str(ROOT / ".run" / "bench"),
-        EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}",
+        EMAIL_URL=f"smtp://127.0.0.1:{sinks.smtp.port}",
+        SMS_URL=sms_url(sinks.sms),
         ALLOW_PRIVATE_ADDRESSES="true",
         LOG_LEVEL="WARNING",
+        **SMS_CAPS,
     )
+    # With PostgreSQL the service wants one key for all its processes: the bench's own.
+    os.environ.setdefault("SECRET_KEY", "bench-fanout-" + "k" * 40)
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -205,9 +340,46 @@ def setup_django(smtp: Sink, redis_url: str = REDIS_URL) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    from statuspage.notify.models import SmsTemplate
+
+    for language in ("zh-hans", "en"):  # the operator's approved template, per language
+        SmsTemplate.objects.update_or_create(
+            kind="incident_opened",
+            language=language,
+            defaults={
+                "template_code": "SMS_BENCH_OPENED",
+                "text": SMS_TEMPLATE,
+                "variables": {"title": "title", "status": "status", "url": "url"},
+            },
+        )
 
 
-def load_subscribers(emails: int, webhooks: int, receiver: Sink) -> None:
+def subscriber(n: int, mode: str, sinks: Sinks):
+    """The n-th subscriber: webhooks and robots each at a URL of their own on the receiver."""
+    from statuspage.notify.models import Subscriber
+
+    id_ = f"b{n:011d}"
+    made = Subscriber(
+        id=id_,
+        mode=mode,
+        email=f"s{n}@example.com",
+        state="active",
+        language="zh-hans" if n % 2 else "en",
+    )
+    if mode == "webhook":
+        made.endpoint = f"http://127.0.0.1:{sinks.http.port}/hook/{n}"
+    elif mode == "robot":
+        made.chat_app = "wecom"  # no signature: the key in the URL is its credential
+        made.endpoint = f"http://127.0.0.1:{sinks.http.port}/cgi-bin/webhook/send?key={id_}"
+    elif mode == "sms":
+        made.email = ""
+        made.phone = f"+86138{n:08d}"
+    return made
+
+
+def load_subscribers(mix: dict[str, int], sinks: Sinks, interleave: bool = False) -> None:
+    """`mix[mode]` subscribers of each mode: one mode after the other in MODES order, or
+    interleaved in proportion (every fan-out page then holds some of each)."""
     from django.db import connection
 
     from statuspage.notify.models import Subscriber
@@ -217,19 +389,12 @@ def load_subscribers(emails: int, webhooks: int, receiver: Sink) -> None:
             "TRUNCATE notify_attempt, notify_delivery, notify_notice, notify_subscriber,"
             " status_incidentupdate, status_incident CASCADE"
         )
+    order = [(mode, i) for mode in MODES for i in range(mix.get(mode, 0))]
+    if interleave:
+        order.sort(key=lambda item: (item[1] + 0.5) / mix[item[0]])
     batch = []
-    for n in range(emails + webhooks):
-        webhook = n >= emails
-        batch.append(
-            Subscriber(
-                id=f"b{n:011d}",
-                mode="webhook" if webhook else "email",
-                email=f"s{n}@example.com",
-                endpoint=f"http://127.0.0.1:{receiver.port}/hook/{n}" if webhook else "",
-                state="active",
-                language="zh-hans" if n % 2 else "en",
-            )
-        )
+    for n, (mode, _i) in enumerate(order):
+        batch.append(subscriber(n, mode, sinks))
         if len(batch) == 5000:
             Subscriber.objects.bulk_create(batch)
             batch = []
@@ -238,9 +403,9 @@ def load_subscribers(emails: int, webhooks: int, receiver: Sink) -> None:
         cursor.execute("VACUUM ANALYZE notify_subscriber")
 
 
-def start_worker(smtp: Sink, log: Path, mode: str = "w") -> subprocess.Popen:
+def start_worker(log: Path, mode: str = "w") -> subprocess.Popen:
     """A worker in a session of its own, so that its whole process group can be killed."""
-    env = {**os.environ, "EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}"}
+    env = dict(os.environ)  # the sinks' URLs, as setup_django set them
     process = subprocess.Popen(
         [
             sys.executable, "-m", "celery", "-A", "statuspage", "worker", "--pool", "prefork",
@@ -262,57 +427,63 @@ def tree_rss(process: psutil.Process) -> int:
     return total
 
 
-def run_scenario(name: str, emails: int, webhooks: int, smtp: Sink, http: Sink) -> dict:
+def run_scenario(name: str, mix: dict[str, int], sinks: Sinks) -> dict:
     from statuspage.notify.models import Delivery
 
-    print(f"-- {name}: {emails} email + {webhooks} webhook subscribers", flush=True)
-    load_subscribers(emails, webhooks, http)
-    smtp.reset()
-    http.reset()
+    print(f"-- {name}: {describe(mix)}", flush=True)
+    load_subscribers(mix, sinks)
+    sinks.reset()
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    worker = start_worker(smtp, RESULTS / f"worker-{name}.log")
+    worker = start_worker(RESULTS / f"worker-{name}.log")
     watched = psutil.Process(worker.pid)
     peak = baseline = tree_rss(watched)
+    wanted = {mode: n for mode, n in mix.items() if n}
+    done: dict[str, float] = {}
     try:
         started = time.perf_counter()
         open_the_incident()
-        email_done = webhook_done = None
         deadline = started + 1800
         while time.perf_counter() < deadline:
-            got_email, got_webhook = smtp.count(), http.count()
             now = time.perf_counter() - started
-            if email_done is None and got_email >= emails:
-                email_done = now
-            if webhook_done is None and got_webhook >= webhooks:
-                webhook_done = now
+            for mode, n in wanted.items():
+                if mode not in done and sinks.counts(mode)["count"] >= n:
+                    done[mode] = now
             peak = max(peak, tree_rss(watched))
-            if email_done is not None and webhook_done is not None:
+            if len(done) == len(wanted):
                 break
             time.sleep(0.2)
         else:
-            raise RuntimeError(f"{name}: not finished in time: {smtp.count()} {http.count()}")
+            got = {mode: sinks.counts(mode)["count"] for mode in wanted}
+            raise RuntimeError(f"{name}: not finished in time: {got}")
     finally:
         worker.terminate()
         worker.wait(timeout=60)
-    total = max(email_done, webhook_done)
+    total = max(done.values())
     undelivered = Delivery.objects.exclude(status="delivered").count()
     result = {
         "scenario": name,
-        "emails": emails,
-        "webhooks": webhooks,
+        **{PLURAL[mode]: mix.get(mode, 0) for mode in MODES},
         "seconds_to_last_delivery": round(total, 2),
-        "deliveries_per_second": round((emails + webhooks) / total, 1),
-        "email_per_second": round(emails / email_done, 1) if emails else None,
-        "webhook_per_second": round(webhooks / webhook_done, 1) if webhooks else None,
+        "deliveries_per_second": round(sum(wanted.values()) / total, 1),
+        **{
+            f"{mode}_per_second": round(n / done[mode], 1) if n else None for mode, n in mix.items()
+        },
         "worker_rss_start_mb": round(baseline / 2**20, 1),
         "worker_rss_peak_mb": round(peak / 2**20, 1),
         "undelivered": undelivered,
     }
     print("   ", result, flush=True)
     return result
+
+
+PLURAL = {"email": "emails", "webhook": "webhooks", "robot": "robots", "sms": "sms"}
+
+
+def describe(mix: dict[str, int]) -> str:
+    return " + ".join(f"{mix.get(mode, 0)} {mode}" for mode in MODES if mix.get(mode))
 
 
 # --- Fault scenarios (--faults) ---
@@ -328,8 +499,8 @@ SETTLE_SECONDS = 150  # after 100% arrived, how long to wait for the database to
 class Rig:
     """What a fault acts on: the sinks, the worker, the bench's own Redis, the marks it sets."""
 
-    def __init__(self, smtp: Sink, http: Sink, redis_server, workdir: Path) -> None:
-        self.smtp, self.http, self.redis = smtp, http, redis_server
+    def __init__(self, sinks: Sinks, redis_server, workdir: Path) -> None:
+        self.sinks, self.redis = sinks, redis_server
         self.workdir = workdir
         self.worker: subprocess.Popen | None = None
         self.worker_log = RESULTS / "worker.log"
@@ -342,11 +513,12 @@ class Rig:
 
 def kill_worker(rig: Rig) -> None:
     """SIGKILL the worker and its pool, as the kernel's OOM killer or a power cut would."""
+    assert rig.worker is not None
     rig.mark("fault")
     os.killpg(rig.worker.pid, signal.SIGKILL)
     rig.worker.wait()
     rig.mark("restart")
-    rig.worker = start_worker(rig.smtp, rig.worker_log, mode="a")
+    rig.worker = start_worker(rig.worker_log, mode="a")
 
 
 def restart_redis(rig: Rig) -> None:
@@ -369,11 +541,12 @@ def drop_database_connections(rig: Rig) -> None:
     with psycopg.connect(f"postgresql://{url.netloc}/postgres", autocommit=True) as conn:
         until = time.monotonic() + DATABASE_DOWN_SECONDS
         while time.monotonic() < until:
-            terminated += conn.execute(
+            row = conn.execute(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
                 " WHERE datname = %s AND pid <> pg_backend_pid()",
                 [url.path.lstrip("/")],
-            ).fetchone()[0]
+            ).fetchone()
+            terminated += row[0] if row else 0
             time.sleep(0.05)
     rig.mark("restart")
     rig.terminated = terminated
@@ -432,23 +605,22 @@ def delivery_state() -> dict:
     }
 
 
-def run_fault_scenario(name: str, emails: int, webhooks: int, rig: Rig) -> dict:
+def run_fault_scenario(name: str, mix: dict[str, int], rig: Rig) -> dict:
     """Publish, strike the fault once FAULT_AT of the messages arrived, time 100% delivery."""
     import threading
 
     import redis
 
     fault = FAULTS[name]
-    total = emails + webhooks
-    print(f"-- {name}: {emails} email + {webhooks} webhook subscribers", flush=True)
-    load_subscribers(emails, webhooks, rig.http)
-    rig.smtp.reset()
-    rig.http.reset()
+    total = sum(mix.values())
+    print(f"-- {name}: {describe(mix)} subscribers, interleaved", flush=True)
+    load_subscribers(mix, rig.sinks, interleave=True)
+    rig.sinks.reset()
     redis.Redis.from_url(rig.redis.url).flushdb()
     rig.marks, rig.terminated = {}, 0
     rig.worker_log = RESULTS / f"worker-{name}.log"
     beat = start_beat(rig, RESULTS / f"beat-{name}.log")
-    rig.worker = start_worker(rig.smtp, rig.worker_log)
+    rig.worker = start_worker(rig.worker_log)
     striking: threading.Thread | None = None
     complete = None
     try:
@@ -456,7 +628,7 @@ def run_fault_scenario(name: str, emails: int, webhooks: int, rig: Rig) -> dict:
         open_the_incident()
         deadline = started + 600
         while time.perf_counter() < deadline:
-            arrived = rig.smtp.counts()["distinct"] + rig.http.counts()["distinct"]
+            arrived = sum(rig.sinks.counts(mode)["distinct"] for mode in mix)
             if arrived >= total:
                 complete = time.perf_counter()
                 break
@@ -478,7 +650,7 @@ def run_fault_scenario(name: str, emails: int, webhooks: int, rig: Rig) -> dict:
     finally:
         stop_group(rig.worker)
         stop_group(beat)
-    emails_got, webhooks_got = rig.smtp.counts(), rig.http.counts()
+    got = {mode: rig.sinks.counts(mode) for mode in MODES}
 
     rig.marks["publish"] = started
 
@@ -489,20 +661,22 @@ def run_fault_scenario(name: str, emails: int, webhooks: int, rig: Rig) -> dict:
 
     result = {
         "scenario": name,
-        "emails": emails,
-        "webhooks": webhooks,
+        **{PLURAL[mode]: mix.get(mode, 0) for mode in MODES},
         "fault_at_seconds": between("publish", rig.marks.get("fault")),
         "down_seconds": between("fault", rig.marks.get("restart")),
         "seconds_to_100_percent": between("publish", complete),
         "seconds_fault_to_100_percent": between("fault", complete),
         "seconds_restart_to_100_percent": between("restart", complete),
         "seconds_to_database_settled": between("publish", settled),
-        "email_received": emails_got["count"],
-        "email_distinct": emails_got["distinct"],
-        "email_repeated": emails_got["repeated"],
-        "webhook_received": webhooks_got["count"],
-        "webhook_distinct": webhooks_got["distinct"],
-        "webhook_repeated": webhooks_got["repeated"],
+        **{
+            f"{mode}_{column}": got[mode][key]
+            for mode in MODES
+            for column, key in (
+                ("received", "count"),
+                ("distinct", "distinct"),
+                ("repeated", "repeated"),
+            )
+        },
         "beat_alive_at_end": beat_alive,
         **delivery_state(),
     }
@@ -525,8 +699,8 @@ def print_fault_table(results: list[dict]) -> None:
 
     header = (
         "scenario", "fault→100%", "restart→100%", "publish→100%", "later than none",
-        "repeated webhook",
-        "repeated email", "max attempts", "undelivered", "met",
+        "repeated webhook", "repeated email", "repeated robot", "repeated sms",
+        "max attempts", "undelivered", "met",
     )  # fmt: skip
     print(" | ".join(header))
     for r in results:
@@ -541,6 +715,8 @@ def print_fault_table(results: list[dict]) -> None:
                     r["seconds_later_than_undisturbed"],
                     r["webhook_repeated"],
                     r["email_repeated"],
+                    r["robot_repeated"],
+                    r["sms_repeated"],
                     r["max_attempts"],
                     r["undelivered"],
                     r["met_target"],
@@ -555,17 +731,22 @@ def run_faults(scale: float, only: str | None) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="statuspage-faults-"))
     RESULTS.mkdir(parents=True, exist_ok=True)
     redis_server = EmbeddedRedis(workdir / "redis.sock").start()
-    smtp, http = Sink("smtp"), Sink("http")
+    sinks = Sinks()
     results = []
     try:
         reset_database()
-        setup_django(smtp, redis_server.url)
-        rig = Rig(smtp, http, redis_server, workdir)
-        emails = webhooks = int(10_000 * scale)
+        setup_django(sinks, redis_server.url)
+        rig = Rig(sinks, redis_server, workdir)
+        mix = {
+            "email": int(10_000 * scale),
+            "webhook": int(10_000 * scale),
+            "robot": int(1_000 * scale),
+            "sms": int(1_000 * scale),
+        }
         for name in FAULTS:
             if only and name != only:
                 continue
-            results.append(run_fault_scenario(name, emails, webhooks, rig))
+            results.append(run_fault_scenario(name, mix, rig))
         # On a shared machine, what a fault cost is best seen beside the run without one.
         undisturbed = {r["scenario"]: r["seconds_to_100_percent"] for r in results}.get("none")
         for r in results:
@@ -575,8 +756,7 @@ def run_faults(scale: float, only: str | None) -> None:
                 else None
             )
     finally:
-        smtp.stop()
-        http.stop()
+        sinks.stop()
         redis_server.stop()
     report = {
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
@@ -587,7 +767,8 @@ def run_faults(scale: float, only: str | None) -> None:
         },
         "results": results,
     }
-    (RESULTS / ("faults.json" if scale == 1 else f"faults-{scale}.json")).write_text(
+    name = "faults" if scale == 1 else f"faults-{scale}"
+    (RESULTS / (f"{name}-{only}.json" if only else f"{name}.json")).write_text(
         json.dumps(report, indent=2)
     )
     print_fault_table(results)
@@ -605,61 +786,57 @@ def main() -> None:
         run_faults(scale, args.only)
         return
 
-    smtp, http = Sink("smtp"), Sink("http")
-    try:
-        print("-- ceilings", flush=True)
-        ceilings = {
-            "smtplib_one_connection_per_second": round(
-                smtplib_ceiling(smtp, int(20000 * scale) or 200, 6000), 1
-            ),
-            "aiohttp_keepalive_per_second": round(
-                http_ceiling(http, int(20000 * scale) or 200, 3000, keepalive=True), 1
-            ),
-            "aiohttp_new_connection_per_second": round(
-                http_ceiling(http, int(10000 * scale) or 200, 3000, keepalive=False), 1
-            ),
-        }
-        print("   ", ceilings, flush=True)
-        reset_database()
-        setup_django(smtp)
-        scenarios = [
-            ("email-10k", int(10_000 * scale), 0),
-            ("email-100k", int(100_000 * scale), 0),
-            ("webhook-10k", 0, int(10_000 * scale)),
-            ("all-110k", int(100_000 * scale), int(10_000 * scale)),
-        ]
-        if args.only:
-            scenarios = [s for s in scenarios if s[0] == args.only]
-        results = [run_scenario(name, e, w, smtp, http) for name, e, w in scenarios]
-    finally:
-        smtp.stop()
-        http.stop()
-
-    by_name = {r["scenario"]: r for r in results}
+    scenarios = [
+        ("email-10k", {"email": int(10_000 * scale)}),
+        ("email-100k", {"email": int(100_000 * scale)}),
+        ("webhook-10k", {"webhook": int(10_000 * scale)}),
+        ("all-110k", {"email": int(100_000 * scale), "webhook": int(10_000 * scale)}),
+        ("sms-10k", {"sms": int(10_000 * scale)}),
+    ]
     if args.only:
-        print(json.dumps({"ceilings": ceilings, "results": results}, indent=2))
-        return
-    ratios = {
-        "email_vs_smtplib": round(
-            by_name["email-100k"]["email_per_second"]
-            / ceilings["smtplib_one_connection_per_second"],
-            2,
-        ),
-        "webhook_vs_keepalive": round(
-            by_name["webhook-10k"]["webhook_per_second"] / ceilings["aiohttp_keepalive_per_second"],
-            2,
-        ),
-        "webhook_vs_new_connection": round(
-            by_name["webhook-10k"]["webhook_per_second"]
-            / ceilings["aiohttp_new_connection_per_second"],
-            2,
-        ),
-        "memory_100k_vs_10k": round(
-            by_name["email-100k"]["worker_rss_peak_mb"]
-            / by_name["email-10k"]["worker_rss_peak_mb"],
-            2,
-        ),
-    }
+        scenarios = [s for s in scenarios if s[0] == args.only]
+        if not scenarios:
+            parser.error(f"--only: no scenario {args.only!r}")
+    used = {mode for _name, mix in scenarios for mode in mix}
+    sinks = Sinks()
+    try:
+        reset_database()
+        setup_django(sinks)  # before the ceilings: they use the channel's own concurrency
+        from statuspage.notify.sms import SmsChannel
+
+        print("-- ceilings", flush=True)
+        ceilings = {}
+        if "email" in used:
+            ceilings["smtplib_one_connection_per_second"] = round(
+                smtplib_ceiling(sinks.smtp, int(20000 * scale) or 200, 6000), 1
+            )
+        if "webhook" in used:
+            ceilings["aiohttp_keepalive_per_second"] = round(
+                http_ceiling(sinks.http, int(20000 * scale) or 200, 3000, keepalive=True), 1
+            )
+            ceilings["aiohttp_new_connection_per_second"] = round(
+                http_ceiling(sinks.http, int(10000 * scale) or 200, 3000, keepalive=False), 1
+            )
+        if "sms" in used:
+            count, threads = int(10_000 * scale) or 200, SmsChannel.CONCURRENCY
+            for processes in (1, 2):
+                ceilings[f"sms_sdk_{processes}x{threads}_threads_per_second"] = round(
+                    sms_sdk_ceiling(sinks.sms, count, processes, threads), 1
+                )
+            ceilings["sms_aiohttp_keepalive_per_second"] = round(
+                http_ceiling(
+                    sinks.sms, count, 0, keepalive=True,
+                    path="/?Action=SendSms&PhoneNumbers=138{n:08d}",
+                    headers={"x-acs-action": "SendSms"},
+                ),
+                1,
+            )  # fmt: skip
+        print("   ", ceilings, flush=True)
+        results = [run_scenario(name, mix, sinks) for name, mix in scenarios]
+    finally:
+        sinks.stop()
+
+    ratios = ratios_of({r["scenario"]: r for r in results}, ceilings)
     report = {
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
         "quick": args.quick,
@@ -668,10 +845,38 @@ def main() -> None:
         "ratios": ratios,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / ("fanout-quick.json" if args.quick else "fanout.json")).write_text(
+    name = "fanout-quick" if args.quick else "fanout"
+    (RESULTS / (f"{name}-{args.only}.json" if args.only else f"{name}.json")).write_text(
         json.dumps(report, indent=2)
     )
     print(json.dumps({"ceilings": ceilings, "ratios": ratios}, indent=2))
+
+
+def ratios_of(by_name: dict[str, dict], ceilings: dict[str, float]) -> dict[str, float]:
+    """Each measured rate against its ceilings, for the scenarios that ran."""
+    ratios = {}
+
+    def ratio(key: str, scenario: str, rate: str, ceiling: str) -> None:
+        if scenario in by_name and ceiling in ceilings and by_name[scenario][rate]:
+            ratios[key] = round(by_name[scenario][rate] / ceilings[ceiling], 2)
+
+    ratio("email_vs_smtplib", "email-100k", "email_per_second",
+          "smtplib_one_connection_per_second")  # fmt: skip
+    ratio("webhook_vs_keepalive", "webhook-10k", "webhook_per_second",
+          "aiohttp_keepalive_per_second")  # fmt: skip
+    ratio("webhook_vs_new_connection", "webhook-10k", "webhook_per_second",
+          "aiohttp_new_connection_per_second")  # fmt: skip
+    for ceiling in ceilings:
+        if ceiling.startswith("sms_"):
+            short = ceiling.removeprefix("sms_").removesuffix("_per_second")
+            ratio(f"sms_vs_{short}", "sms-10k", "sms_per_second", ceiling)
+    if "email-100k" in by_name and "email-10k" in by_name:
+        ratios["memory_100k_vs_10k"] = round(
+            by_name["email-100k"]["worker_rss_peak_mb"]
+            / by_name["email-10k"]["worker_rss_peak_mb"],
+            2,
+        )
+    return ratios
 
 
 if __name__ == "__main__":
