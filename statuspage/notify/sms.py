@@ -809,30 +809,87 @@ def clock() -> float:
     return time.time()
 
 
-def _count(key: str, seconds: int) -> int:
-    cache.add(key, 0, timeout=seconds + 1)
-    return cache.incr(key)
+def _redis() -> Any:
+    """The cache's own Redis client (one per round, not one per command as the cache's API
+    makes), or None where the cache is not Redis."""
+    get_client = getattr(getattr(cache, "_cache", None), "get_client", None)
+    return get_client(write=True) if get_client else None
 
 
-def take(subscriber_id: str, now: float) -> float:
-    """Count one SMS against the subscriber's cap and the global one; 0 if it may go now, else
-    the seconds until the full window ends (the count taken back from the other cap). Without
-    Redis it may go: an outage of ours must not hold notices back."""
+def take(subscriber_ids: list[str], now: float) -> list[float]:
+    """Count one SMS per subscriber (in order) against each one's cap and the global cap, in
+    one pipelined round trip; for each, 0 if it may go now, else the seconds until the full
+    window ends (what a message held back counted is taken back). Without Redis all may go:
+    an outage of ours must not hold notices back."""
+    if not subscriber_ids:
+        return []
     per_count, per_seconds = settings.SMS_RATE_PER_SUBSCRIBER
     all_count, all_seconds = settings.SMS_RATE_GLOBAL
-    per_window = int(now // per_seconds)
-    all_window = int(now // all_seconds)
-    per_key = f"notify:sms-rate:{subscriber_id}:{per_seconds}:{per_window}"
-    all_key = f"notify:sms-rate:all:{all_seconds}:{all_window}"
+    per_window, all_window = int(now // per_seconds), int(now // all_seconds)
+    per_keys = [
+        cache.make_key(f"notify:sms-rate:{sid}:{per_seconds}:{per_window}")
+        for sid in subscriber_ids
+    ]
+    all_key = cache.make_key(f"notify:sms-rate:all:{all_seconds}:{all_window}")
+    count = len(subscriber_ids)
     try:
-        if _count(per_key, per_seconds) > per_count:
-            return (per_window + 1) * per_seconds - now
-        if _count(all_key, all_seconds) > all_count:
-            cache.decr(per_key)
-            return (all_window + 1) * all_seconds - now
+        client = _redis()
+        if client is None:
+            return [0.0] * count
+        pipe = client.pipeline(transaction=False)
+        for key in per_keys:
+            pipe.incr(key)
+            pipe.expire(key, per_seconds + 1)
+        pipe.incrby(all_key, count)
+        pipe.expire(all_key, all_seconds + 1)
+        replies = pipe.execute()
+        before = replies[2 * count] - count  # the global count before this round
+        waits: list[float] = []
+        give_back: list[str] = []
+        going = 0
+        for key, used in zip(per_keys, replies[0 : 2 * count : 2], strict=True):
+            if used > per_count:
+                waits.append((per_window + 1) * per_seconds - now)
+            elif before + going + 1 > all_count:
+                waits.append((all_window + 1) * all_seconds - now)
+                give_back.append(key)
+            else:
+                waits.append(0.0)
+                going += 1
+        if going < count:
+            pipe = client.pipeline(transaction=False)
+            for key in give_back:
+                pipe.decr(key)
+            pipe.decrby(all_key, count - going)
+            pipe.execute()
+        return waits
     except (RedisError, OSError, ValueError) as exc:
         log.warning("SMS caps unavailable, sending anyway (%s)", exc)
-    return 0.0
+        return [0.0] * count
+
+
+def give_back(subscriber_ids: list[str], now: float) -> None:
+    """Uncount messages counted by `take` and then not sent (the batch was cut)."""
+    if not subscriber_ids:
+        return
+    per_seconds = settings.SMS_RATE_PER_SUBSCRIBER[1]
+    all_seconds = settings.SMS_RATE_GLOBAL[1]
+    try:
+        client = _redis()
+        if client is None:
+            return
+        pipe = client.pipeline(transaction=False)
+        for sid in subscriber_ids:
+            pipe.decr(
+                cache.make_key(f"notify:sms-rate:{sid}:{per_seconds}:{int(now // per_seconds)}")
+            )
+        pipe.decrby(
+            cache.make_key(f"notify:sms-rate:all:{all_seconds}:{int(now // all_seconds)}"),
+            len(subscriber_ids),
+        )
+        pipe.execute()
+    except (RedisError, OSError, ValueError) as exc:
+        log.warning("SMS caps unavailable (%s)", exc)
 
 
 # The channel -------------------------------------------------------------------------------
@@ -859,7 +916,10 @@ def outcome_of(error: SmsError, scheme: str, duration_ms: int = 0) -> Outcome:
 class SmsChannel(Channel):
     """SMS through the provider SMS_URL names. SDK calls block, so a round of up to
     CONCURRENCY of them runs on threads, no subscriber twice in a round (their notices stay in
-    order); everything touching the database happens here, before the round starts."""
+    order). Everything touching the database or Redis happens on this thread: the next round
+    is prepared (caps counted, messages composed) while the current one is being sent, and a
+    round's outcomes are yielded only once all of it is done, so a batch cut between rounds
+    leaves nothing sent and unrecorded."""
 
     mode = Mode.SMS
     CONCURRENCY = 8
@@ -875,69 +935,97 @@ class SmsChannel(Channel):
             error = SmsError(broken, permanent=True, ours=True)
             yield [(d, outcome_of(error, "none")) for d in deliveries]
             return
-        page = Page.get().name
-        values: dict[tuple[int, str], dict[str, str]] = {}
-        deferred_until: dict[str, float] = {}
+        prepare = Preparation(chosen)
+        batches = rounds_of(deliveries, self.CONCURRENCY)
+        upcoming = prepare.round(next(batches, []))
         with ThreadPoolExecutor(max_workers=self.CONCURRENCY) as pool:
-            for batch in rounds_of(deliveries, self.CONCURRENCY):
-                now = clock()
-                settled: Round = []
-                ready: list[tuple[Delivery, Message]] = []
-                for delivery in batch:
-                    wait = deferred_until.get(delivery.subscriber_id) or take(
-                        delivery.subscriber_id, now
-                    )
-                    if wait:
-                        deferred_until[delivery.subscriber_id] = wait
-                        queued = f"SMS cap: queued for {wait:.0f} s"
-                        settled.append(
-                            (
-                                delivery,
-                                Outcome(False, error=queued, retry_after=wait, deferred=True),
-                            )
-                        )
-                        continue
-                    try:
-                        ready.append((delivery, self.message(chosen, delivery, page, values)))
-                    except SmsError as exc:
-                        settled.append((delivery, outcome_of(exc, chosen.scheme)))
-                if settled:
-                    yield settled
-                if ready:
-                    futures = [(d, pool.submit(self.attempt, chosen, m)) for d, m in ready]
-                    yield [(d, future.result()) for d, future in futures]
+            try:
+                while upcoming.ready or upcoming.settled:
+                    current = upcoming
+                    futures = [(d, pool.submit(attempt, chosen, m)) for d, m in current.ready]
+                    upcoming = prepare.round(next(batches, []))  # while these are sent
+                    yield current.settled + [(d, future.result()) for d, future in futures]
+            finally:  # cut (the budget, a time limit): the round prepared next was not sent
+                give_back([d.subscriber_id for d, _ in upcoming.ready], upcoming.at)
 
-    @staticmethod
-    def message(
-        chosen: Provider,
-        delivery: Delivery,
-        page: str,
-        values: dict[tuple[int, str], dict[str, str]],
-    ) -> Message:
+
+@dataclass
+class Prepared:
+    at: float
+    ready: list[tuple[Delivery, Message]]
+    settled: Round  # not sent: deferred by a cap, or refused before sending
+
+
+class Preparation:
+    """What a round needs before it is sent: caps counted (one Redis round trip), each notice's
+    values once per language, each template once per kind and language."""
+
+    def __init__(self, chosen: Provider) -> None:
+        self.chosen = chosen
+        self.page = Page.get().name
+        self.values: dict[tuple[int, str], dict[str, str]] = {}
+        self.templates: dict[tuple[str, str], SmsTemplate | SmsError] = {}
+        self.deferred_until: dict[str, float] = {}
+
+    def round(self, batch: list[Delivery]) -> Prepared:
+        now = clock()
+        prepared = Prepared(now, [], [])
+        fresh = [d.subscriber_id for d in batch if d.subscriber_id not in self.deferred_until]
+        waits = dict(zip(fresh, take(fresh, now), strict=True))
+        for delivery in batch:
+            wait = self.deferred_until.get(delivery.subscriber_id) or waits[delivery.subscriber_id]
+            if wait:
+                self.deferred_until[delivery.subscriber_id] = wait
+                queued = f"SMS cap: queued for {wait:.0f} s"
+                prepared.settled.append(
+                    (delivery, Outcome(False, error=queued, retry_after=wait, deferred=True))
+                )
+                continue
+            try:
+                prepared.ready.append((delivery, self.message(delivery)))
+            except SmsError as exc:
+                give_back([delivery.subscriber_id], now)
+                prepared.settled.append((delivery, outcome_of(exc, self.chosen.scheme)))
+        return prepared
+
+    def template(self, kind: str, language: str) -> SmsTemplate:
+        key = (kind, language)
+        if key not in self.templates:
+            try:
+                self.templates[key] = template_for(kind, language)
+            except SmsError as exc:
+                self.templates[key] = exc
+        found = self.templates[key]
+        if isinstance(found, SmsError):
+            raise found
+        return found
+
+    def message(self, delivery: Delivery) -> Message:
         notice = delivery.notice
         subscriber = delivery.subscriber
         language = subscriber.language
         kind = notice.sms_kind or SmsKind.INCIDENT_UPDATED
         key = (notice.pk, language)
-        if key not in values:
-            values[key] = notice_values(notice, language, page)
-        own = {**values[key], "unsubscribe": tokens.short_unsubscribe_url(subscriber)}
-        template = template_for(kind, language) if chosen.uses_templates else None
+        if key not in self.values:
+            self.values[key] = notice_values(notice, language, self.page)
+        own = {**self.values[key], "unsubscribe": tokens.short_unsubscribe_url(subscriber)}
+        template = self.template(kind, language) if self.chosen.uses_templates else None
         text = "" if template else compose(own, language)
         return Message(str(subscriber.phone), kind, language, text, own, template)
 
-    @staticmethod
-    def attempt(chosen: Provider, message: Message) -> Outcome:
-        started = time.monotonic()
-        try:
-            chosen.send(message)
-        except SmsError as exc:
-            return outcome_of(exc, chosen.scheme, _ms(started))
-        except SoftTimeLimitExceeded:
-            raise
-        except Exception as exc:  # an SDK's surprise is this message's failure, retried
-            return Outcome(False, _ms(started), error=f"SMS {chosen.scheme}: {exc!r}")
-        return Outcome(True, _ms(started))
+
+def attempt(chosen: Provider, message: Message) -> Outcome:
+    """One send, on a pool thread: what happened, never an exception."""
+    started = time.monotonic()
+    try:
+        chosen.send(message)
+    except SmsError as exc:
+        return outcome_of(exc, chosen.scheme, _ms(started))
+    except SoftTimeLimitExceeded:
+        raise
+    except Exception as exc:  # an SDK's surprise is this message's failure, retried
+        return Outcome(False, _ms(started), error=f"SMS {chosen.scheme}: {exc!r}")
+    return Outcome(True, _ms(started))
 
 
 def send_code(phone: str, code: str, language: str) -> None:

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings as django_settings
 from django.core import mail
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -537,3 +538,40 @@ def test_with_a_bad_sms_url_deliveries_fail_and_operators_are_told(
     sent = sms_delivery(subscriber)
     assert sent.status == DeliveryStatus.DEAD and "from=" in sent.last_error
     assert SMS_SUBJECT in caplog.text
+
+
+def test_a_round_held_back_by_the_global_cap_is_not_left_counted(settings, db):
+    """Caps are counted a round at a time: what a cap holds back is taken back, so the next
+    window's arithmetic starts true."""
+    settings.SMS_RATE_PER_SUBSCRIBER = (1, 3600)
+    settings.SMS_RATE_GLOBAL = (3, 3600)
+    now = 7 * 3600 + 5.0
+    assert sms.take(["a", "b", "c", "d"], now) == [0.0, 0.0, 0.0, 3595.0]
+    assert sms.take(["a"], now) == [3595.0]  # a's own cap now, not the global one
+    assert sms.take(["d"], now) == [3595.0]  # still the global cap: d was not left counted
+    assert cache.get("notify:sms-rate:all:3600:7") == 3
+    assert cache.get("notify:sms-rate:d:3600:7") == 0
+    sms.give_back(["c"], now)  # a cut batch: c's message did not go
+    assert sms.take(["e"], now) == [0.0]
+
+
+def test_without_redis_sms_still_go(settings, sms_on, outage, caplog):
+    """The caps are a cost control; an outage of our Redis must not hold a notice back."""
+    stand_in = sms_on("twilio")
+    subscriber = sms_subscriber()
+    outage()
+    for notice in Notice.objects.filter(fanned_out_at__isnull=True):
+        delivery.fan_out(notice.pk, lambda mode, ids: None)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9",  # nothing listens on the discard port
+            "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
+        }
+    }
+    with caplog.at_level(logging.WARNING):
+        assert sms.take(["x"], 0.0) == [0.0]
+        delivery.deliver([sms_delivery(subscriber).pk])
+    assert sms_delivery(subscriber).status == DeliveryStatus.DELIVERED
+    assert len(stand_in.sent) == 1
+    assert "SMS caps unavailable, sending anyway" in caplog.text
