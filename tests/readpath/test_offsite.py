@@ -90,7 +90,7 @@ class S3Server(ThreadedMotoServer):
             self._ip_address, self._port, self.recorder, True, request_handler=MotoRequestHandler
         )
         self._server_ready_event.set()
-        self._server.serve_forever()
+        self._server.serve_forever(poll_interval=0.05)
 
     @property
     def endpoint(self) -> str:

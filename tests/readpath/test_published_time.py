@@ -76,7 +76,7 @@ def static_site(tmp_path) -> Iterator[tuple[Path, str]]:
     root = tmp_path / "site"
     root.mkdir()
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(SiteHandler, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield root, f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
