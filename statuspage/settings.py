@@ -425,10 +425,16 @@ SUBSCRIBE_RATE_PER_ADDRESS = env_rate("SUBSCRIBE_RATE_PER_ADDRESS", "5/h")
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 # Each channel has its own queue, so webhooks never wait behind a long email fan-out; workers
 # consume every queue listed here (kombu takes from each in turn).
-CELERY_TASK_QUEUES: tuple[Queue, ...] = (Queue("celery"), Queue("email"), Queue("webhooks"))
+# Each queue is bound by its own name: a Queue given no routing key is bound with the default
+# one ("celery"), and a task sent to any of them would then be copied into every one of them
+# (the direct exchange delivers to each queue bound with the key), running once per queue.
+CELERY_TASK_QUEUES: tuple[Queue, ...] = tuple(
+    Queue(name, routing_key=name) for name in ("celery", "email", "webhooks", "messages")
+)
 CELERY_TASK_ROUTES = {
     "statuspage.notify.tasks.deliver_emails": {"queue": "email"},
     "statuspage.notify.tasks.deliver_webhooks": {"queue": "webhooks"},
+    "statuspage.notify.tasks.deliver_messages": {"queue": "messages"},
 }
 SWEEP_INTERVAL_SECONDS = env_int("SWEEP_INTERVAL_SECONDS", 15, minimum=5)
 # SMS: off unless a provider is given, e.g. aliyun://KEY_ID:KEY_SECRET@dysmsapi.aliyuncs.com
@@ -562,7 +568,7 @@ except ValueError as exc:
 VISITOR_SURGE_FACTOR = env_float("VISITOR_SURGE_FACTOR", 5.0, minimum=1.0)
 VISITOR_SURGE_MIN_VIEWS = env_int("VISITOR_SURGE_MIN_VIEWS", 100, minimum=1)
 # Probes have a queue of their own, so a check never waits behind a fan-out.
-CELERY_TASK_QUEUES = (*CELERY_TASK_QUEUES, Queue("monitors"))
+CELERY_TASK_QUEUES = (*CELERY_TASK_QUEUES, Queue("monitors", routing_key="monitors"))
 CELERY_TASK_ROUTES["statuspage.monitors.tasks.run_due_probes"] = {"queue": "monitors"}
 # --- end of monitoring settings ---
 

@@ -15,9 +15,14 @@ log = logging.getLogger(__name__)
 
 
 def enqueue_send(mode: str, ids: list[int]) -> None:
-    """Hand a batch to the queue of its channel: webhooks do not wait behind a long email
-    fan-out (workers take from each queue in turn)."""
-    enqueue(deliver_webhooks if mode == Mode.WEBHOOK else deliver_emails, ids)
+    """Hand a batch to the queue of its channel: webhooks, SMS and robot messages do not wait
+    behind a long email fan-out (workers take from each queue in turn)."""
+    task = {
+        Mode.WEBHOOK: deliver_webhooks,
+        Mode.SMS: deliver_messages,
+        Mode.ROBOT: deliver_messages,
+    }.get(mode, deliver_emails)
+    enqueue(task, ids)
 
 
 @shared_task
@@ -32,6 +37,12 @@ def deliver_emails(delivery_ids: list[int]) -> int:
 
 @shared_task
 def deliver_webhooks(delivery_ids: list[int]) -> int:
+    return delivery.deliver(delivery_ids, enqueue_send)
+
+
+@shared_task
+def deliver_messages(delivery_ids: list[int]) -> int:
+    """SMS and chat robots: short messages, read first."""
     return delivery.deliver(delivery_ids, enqueue_send)
 
 
