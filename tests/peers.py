@@ -29,6 +29,15 @@ from statuspage.notify import subscriptions
 from statuspage.notify.models import Subscriber
 
 
+class Listener(ThreadingHTTPServer):
+    """A local HTTP peer that takes a worker's burst of concurrent connections: the default
+    listen backlog (5) drops the rest, whose SYNs are retried 1 s and 3 s later, so a round of
+    requests outlives a short lease and is sent again."""
+
+    request_queue_size = 1024
+    daemon_threads = True
+
+
 @dataclass
 class Mailbox:
     """What our SMTP server received: parsed messages, and how many connections carried them."""
@@ -163,11 +172,7 @@ class Receiver:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-        class Server(ThreadingHTTPServer):
-            request_queue_size = 1024  # the default 5 refuses a worker's concurrent POSTs
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = Listener(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 

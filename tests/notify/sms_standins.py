@@ -13,7 +13,9 @@ import socket
 import threading
 import urllib.parse
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.peers import Listener
 
 ALIYUN_KEY, ALIYUN_SECRET = "LTAI5tStandIn", "aliyun-secret-of-the-stand-in"
 TENCENT_ID, TENCENT_KEY = "AKIDstandin", "tencent-secret-of-the-stand-in"
@@ -66,7 +68,7 @@ class StandIn:
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = Listener(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()

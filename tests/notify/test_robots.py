@@ -14,7 +14,7 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from django.core import mail
@@ -24,6 +24,7 @@ from django.utils import timezone
 from statuspage.notify import delivery, robots, subscriptions, tasks
 from statuspage.notify.models import Delivery, DeliveryStatus, Mode, Notice, Subscriber
 from tests.notify.workers import send_all
+from tests.peers import Listener
 
 DINGTALK_SECRET = "SECdingtalk-test-secret"
 FEISHU_SECRET = "feishu-test-secret"
@@ -106,7 +107,7 @@ class AppStandIn:
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = Listener(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
