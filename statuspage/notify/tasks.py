@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from celery import shared_task
 from django.utils import timezone
@@ -17,12 +18,12 @@ log = logging.getLogger(__name__)
 def enqueue_send(mode: str, ids: list[int]) -> None:
     """Hand a batch to the queue of its channel: webhooks, SMS and robot messages do not wait
     behind a long email fan-out (workers take from each queue in turn)."""
-    task = {
+    queues: dict[str, Any] = {
         Mode.WEBHOOK: deliver_webhooks,
         Mode.SMS: deliver_messages,
         Mode.ROBOT: deliver_messages,
-    }.get(mode, deliver_emails)
-    enqueue(task, ids)
+    }
+    enqueue(queues.get(mode, deliver_emails), ids)
 
 
 @shared_task
