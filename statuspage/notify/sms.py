@@ -720,13 +720,14 @@ def cut(text: str, limit: int) -> str:
 
 
 # One line per language: the page, what is wrong, when it is expected back, the link and how
-# to stop. Carriers and providers handle the stop words (TD in China, STOP elsewhere).
+# to stop. Only Twilio sends our own text (Chinese providers send approved templates, whose
+# text carries 回复TD退订), and Twilio acts on STOP: so STOP, in Chinese too.
 FORMATS = {
     "zh-hans": {
         "head": "【{page}】",
         "body": "{title}：{status}",
         "recovery": "。预计 {recovery} 恢复",
-        "tail": "。{url} 回复TD退订",
+        "tail": "。{url} 回复STOP退订",
     },
     "en": {
         "head": "[{page}] ",

@@ -172,8 +172,8 @@ def test_twilio_sends_one_segment_of_our_text_with_the_link_and_how_to_stop(
     assert sms_delivery(subscriber).status == DeliveryStatus.DELIVERED
     [sent] = stand_in.sent
     assert sent.phone == PHONE
-    assert sent.text.startswith("【Status】放款失败：借款暂不")
-    assert sent.text.endswith(f"/incidents/{incident.pk} 回复TD退订")
+    assert sent.text.startswith("【Status】放款失败：借款")
+    assert sent.text.endswith(f"/incidents/{incident.pk} 回复STOP退订")  # Twilio acts on STOP
     assert len(sent.text) <= 70
 
 
@@ -193,7 +193,8 @@ def test_a_long_chinese_message_is_cut_to_70_keeping_the_link_and_the_stop_words
     values = {"page": "示例借贷", "title": "放款失败" * 10, "status": "借款暂不可用。" * 5,
               "recovery": "15:30", "url": SHORT}  # fmt: skip
     text = sms.compose(values, "zh-hans")
-    assert text == f"【示例借贷】放款失败放款失…。预计 15:30 恢复。{SHORT} 回复TD退订"
+    # Under eight characters left for the title and status: the recovery time gives way.
+    assert text == f"【示例借贷】放款失败放款失败放款失败放款失败放…。{SHORT} 回复STOP退订"
     assert len(text) == 70
 
 
@@ -203,7 +204,7 @@ def test_the_title_keeps_room_before_the_recovery_time_does():
     text = sms.compose(values, "zh-hans")
     assert (
         text
-        == "【示例借贷】放款失败放款…。https://status.example.com/incidents/abcdefghijkl 回复TD退订"
+        == "【示例借贷】放款失败…。https://status.example.com/incidents/abcdefghijkl 回复STOP退订"
     )
     assert len(text) <= 70
 
@@ -426,7 +427,7 @@ def test_over_the_subscribers_cap_messages_wait_for_the_next_window_in_order(
     send_due()
     assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.DELIVERED}
     texts = [s.text.split("】")[1] for s in stand_in.sent]
-    assert texts[0].startswith("Disbursem")
+    assert texts[0].startswith("Disburs")
     assert [t[:3] for t in texts[1:]] == ["n01", "n02", "n03"]  # in the order written
 
 
