@@ -405,11 +405,14 @@ def check_robot(app: str, url: str, secret: str) -> None:
     robot.check_secret(secret)
 
 
-def post_code(app: str, url: str, secret: str, code: str, language: str) -> Outcome:
+def post_code(
+    app: str, url: str, secret: str, code: str, language: str, subscriber_id: str = ""
+) -> Outcome:
     """Post a subscriber's confirmation code to a robot, once: a message in its app's format
     and signature, with the page's name in the title (a DingTalk robot's keyword), in the
     subscriber's language. The answer is read as a notice's is (the app's error codes, even on
-    HTTP 200); hosts are checked as for notices."""
+    HTTP 200); hosts are checked as for notices. It counts against the robot's rate limit like
+    any message to it: over the limit it is not posted, and says when to try again."""
     from statuspage.status.models import Page  # status imports notify's models
 
     robot = APPS.get(app)
@@ -418,6 +421,9 @@ def post_code(app: str, url: str, secret: str, code: str, language: str) -> Outc
     host = urllib.parse.urlsplit(url).hostname or ""
     if not settings.ALLOW_PRIVATE_ADDRESSES and not robot.host_allowed(host):
         return Outcome(False, error=f"refused: {host!r} is not a {robot.app} host", permanent=True)
+    wait = take(subscriber_id, robot, clock()) if subscriber_id else 0.0
+    if wait:
+        return Outcome(False, error=f"{robot.app} rate limit: wait {wait:.1f} s", retry_after=wait)
     with translation.override(language):
         payload = {
             "notice": {"summary": _("%(page)s: confirm this robot") % {"page": Page.get().name}},

@@ -339,6 +339,7 @@ def send_code(subscriber: Subscriber) -> None:
                 subscriber.chat_secret,
                 code,
                 subscriber.language,
+                subscriber.pk,
             )
             if not outcome.ok:
                 raise CodeNotSent(

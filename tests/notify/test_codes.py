@@ -14,7 +14,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from statuspage.notify import sms, subscriptions, tasks
+from statuspage.notify import robots, sms, subscriptions, tasks
 from statuspage.notify.models import Subscriber
 from tests.notify.test_robots import PATHS, SECRETS, AppStandIn, text_of
 
@@ -290,6 +290,27 @@ def test_a_robot_answering_500_is_retried(stand_in, django_capture_on_commit_cal
     tasks.send_code(subscriber.pk)
     code = code_in(stand_in.of("wecom")[-1].json["markdown"]["content"])
     assert subscriptions.confirm_with_code(subscriber, code) is True
+
+
+def test_a_code_counts_against_the_robots_rate_limit(
+    stand_in, django_capture_on_commit_callbacks, monkeypatch
+):
+    """A Slack webhook takes one message a second: a second code within that second is not
+    posted (the app would refuse it) but retried after the window."""
+    now = 1_800_000_000.0
+    monkeypatch.setattr(robots, "clock", lambda: now)
+    with django_capture_on_commit_callbacks():
+        subscriber = subscriptions.subscribe(
+            email="ops@example.com", endpoint=stand_in.url("slack"), chat_app="slack"
+        )
+    tasks.send_code(subscriber.pk)
+    with pytest.raises(subscriptions.CodeNotSent) as held:
+        tasks.send_code(subscriber.pk)  # "send a new code" at once
+    assert not held.value.permanent and 0 < held.value.retry_after <= 1
+    assert len(stand_in.of("slack")) == 1
+    monkeypatch.setattr(robots, "clock", lambda: now + 1)
+    tasks.send_code(subscriber.pk)
+    assert len(stand_in.of("slack")) == 2
 
 
 def test_a_robot_url_off_its_apps_hosts_is_refused_and_nothing_written(settings, worker, db):
