@@ -1,6 +1,6 @@
-"""What the public pages' browser tests share: finding Chromium (or skipping, saying how to get
-it), one Chromium per test, and the checks every page passes (axe-core, console, requests,
-layout shift)."""
+"""What the browser tests share: finding Chromium (or skipping, saying how to get it), one
+Chromium per test, an operator to sign in as, and the checks every public page passes
+(axe-core, console, requests, layout shift)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+PASSWORD = "operator-password-1"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 # axe-core, pinned (tests/vendor/README.md): injected by the tests, never served by us.
@@ -47,6 +48,15 @@ def chromium(transactional_db, monkeypatch) -> Iterator:
         yield browser
         browser.close()
         connections.close_all()
+
+
+def make_operator():
+    """Olga, a console user in the Operator group (password PASSWORD)."""
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user("olga", password=PASSWORD, is_staff=True)
+    user.groups.add(Group.objects.get(name="Operator"))
+    return user
 
 
 def serious_violations(tab) -> list[str]:

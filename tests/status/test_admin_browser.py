@@ -4,58 +4,32 @@ pytest-django's live server, as in tests/public/test_browser.py."""
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.contrib.auth.models import Group, User
-from django.db import connections
+from django.contrib.auth.models import User
 from django.utils import timezone
-from playwright.sync_api import sync_playwright
 
 from statuspage.status import services
 from statuspage.status.models import Incident, Page
+from tests.public.browsing import PASSWORD, chromium, make_operator, need_chromium  # noqa: F401
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-CHROMIUM = shutil.which(os.environ.get("CHROMIUM", "chromium"))
-if CHROMIUM is None:
-    how = "apt-get install chromium (or set CHROMIUM to a Chromium binary) to run them"
-    if os.environ.get("CI"):  # CI installs it: a missing browser there is a failure, not a skip
-        raise RuntimeError(f"the browser tests need Chromium: {how}")
-    pytest.skip(f"browser tests: Chromium not found; {how}", allow_module_level=True)
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PASSWORD = "operator-password-1"
+need_chromium()
 
 
 @pytest.fixture
-def browser(transactional_db, monkeypatch) -> Iterator:
-    """Chromium for one test (see tests/public/test_browser.py for why it is set up so)."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-        connections.close_all()
+def browser(chromium):  # noqa: F811  (the shared fixture, by the name these tests use)
+    return chromium
 
 
 @pytest.fixture
 def signed_in_operator(transactional_db) -> User:
-    user = User.objects.create_user("olga", password=PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get(name="Operator"))
-    return user
+    return make_operator()
 
 
 def sign_in(tab, base: str, next_path: str) -> None:

@@ -7,39 +7,21 @@ commits: the page re-renders on write, as in production), as in test_admin_brows
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
-from django.contrib.auth.models import Group, User
-from django.db import connections
-from playwright.sync_api import sync_playwright
+from django.contrib.auth.models import User
 
 from statuspage.status.models import Component, Incident, IncidentTemplate
+from tests.public.browsing import PASSWORD, chromium, make_operator, need_chromium  # noqa: F401
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-CHROMIUM = shutil.which(os.environ.get("CHROMIUM", "chromium"))
-if CHROMIUM is None:
-    how = "apt-get install chromium (or set CHROMIUM to a Chromium binary) to run them"
-    if os.environ.get("CI"):  # CI installs it: a missing browser there is a failure, not a skip
-        raise RuntimeError(f"the browser tests need Chromium: {how}")
-    pytest.skip(f"browser tests: Chromium not found; {how}", allow_module_level=True)
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PASSWORD = "operator-password-1"
+need_chromium()
 TITLE = "额度分配缓慢"
 # At most this many inputs and clicks per step, after signing in (before this work:
 # publishing from a template took 4 clicks and 2-3 inputs, resolving 3 steps).
@@ -51,21 +33,13 @@ BOUNDS = {
 
 
 @pytest.fixture
-def browser(transactional_db, monkeypatch) -> Iterator:
-    """Chromium for one test (see tests/public/test_browser.py for why it is set up so)."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-        connections.close_all()
+def browser(chromium):  # noqa: F811  (the shared fixture, by the name these tests use)
+    return chromium
 
 
 @pytest.fixture
 def operator_olga(transactional_db) -> User:
-    user = User.objects.create_user("olga", password=PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get(name="Operator"))
-    return user
+    return make_operator()
 
 
 @pytest.fixture
