@@ -304,3 +304,31 @@ def start_worker(tmp_path, mailbox) -> Iterator[Callable[..., Worker]]:
     yield start
     for worker in workers:
         worker.stop()
+
+
+@pytest.fixture
+def texts(settings) -> Iterator[list]:
+    """SMS on, through the locmem provider (mainland numbers): the messages it was asked to
+    send (statuspage.notify.sms.Message)."""
+    from statuspage.notify import sms
+
+    settings.SMS_URL = "locmem://"
+    settings.SMS_COUNTRIES = ["CN"]
+    sms.forget()
+    sms.outbox.clear()
+    yield sms.outbox
+    sms.outbox.clear()
+    sms.forget()
+
+
+@pytest.fixture
+def stand_in(settings) -> Iterator:
+    """The chat apps' stand-in on 127.0.0.1 (tests/notify/test_robots.py: AppStandIn), which
+    checks each app's signature and answers as the app does; webhooks may post to it too."""
+    from tests.notify.test_robots import AppStandIn  # it builds on this module
+
+    settings.ALLOW_PRIVATE_ADDRESSES = True  # the stand-in lives on 127.0.0.1
+    settings.WEBHOOK_TIMEOUT_SECONDS = 2
+    server = AppStandIn()
+    yield server
+    server.close()

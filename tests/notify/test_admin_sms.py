@@ -4,25 +4,11 @@ only those allowed to do that through the API may."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.test import Client
 
-from statuspage.notify import sms
 from statuspage.notify.models import SmsTemplate, Subscriber
-
-
-@pytest.fixture
-def texts(settings) -> Iterator[list[sms.Message]]:
-    settings.SMS_URL = "locmem://"
-    settings.SMS_COUNTRIES = ["CN"]
-    sms._cache.clear()
-    sms.outbox.clear()
-    yield sms.outbox
-    sms.outbox.clear()
-    sms._cache.clear()
 
 
 @pytest.fixture

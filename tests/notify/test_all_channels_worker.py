@@ -24,7 +24,7 @@ from statuspage.notify.models import (
 from statuspage.status import services
 from statuspage.status.models import Incident
 from tests.notify.sms_standins import TencentStandIn
-from tests.notify.test_robots import PATHS, SECRETS, stand_in  # noqa: F401  (a fixture)
+from tests.notify.test_robots import PATHS, SECRETS
 from tests.notify.test_worker import until
 
 pytestmark = [
@@ -71,7 +71,7 @@ def phone(n: int) -> str:
 
 def test_a_worker_killed_while_sending_sms_loses_nothing_on_any_channel(
     components,
-    stand_in,  # noqa: F811  (the fixture imported above)
+    stand_in,
     provider,
     mailbox,
     start_worker,

@@ -6,7 +6,6 @@ checks its signature), and never needed when an operator subscribes."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -14,34 +13,18 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from statuspage.notify import robots, sms, subscriptions, tasks
+from statuspage.notify import robots, subscriptions, tasks
 from statuspage.notify.models import Subscriber
-from tests.notify.test_robots import PATHS, SECRETS, AppStandIn, text_of
+from tests.notify.test_robots import (
+    PATHS,
+    SECRETS,
+    AppStandIn,
+    text_of,
+)
 
 MOBILE = "+8613800138000"
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def texts(settings) -> Iterator[list[sms.Message]]:
-    """SMS on, through the locmem provider: what it was asked to send."""
-    settings.SMS_URL = "locmem://"
-    settings.SMS_COUNTRIES = ["CN"]
-    sms._cache.clear()
-    sms.outbox.clear()
-    yield sms.outbox
-    sms.outbox.clear()
-    sms._cache.clear()
-
-
-@pytest.fixture
-def stand_in(settings) -> Iterator[AppStandIn]:
-    settings.ALLOW_PRIVATE_ADDRESSES = True  # the stand-in lives on 127.0.0.1
-    settings.WEBHOOK_TIMEOUT_SECONDS = 2
-    server = AppStandIn()
-    yield server
-    server.close()
 
 
 def code_in(text: str) -> str:

@@ -11,7 +11,7 @@ import json
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler
@@ -142,15 +142,6 @@ class AppStandIn:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
-
-
-@pytest.fixture
-def stand_in(settings) -> Iterator[AppStandIn]:
-    settings.ALLOW_PRIVATE_ADDRESSES = True  # the stand-in lives on 127.0.0.1
-    settings.WEBHOOK_TIMEOUT_SECONDS = 2
-    server = AppStandIn()
-    yield server
-    server.close()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from statuspage.notify import delivery
 from statuspage.notify.models import Delivery, Mode, Subscriber, SubscriberState
 from statuspage.status import services
 from statuspage.status.models import Incident
-from tests.notify.test_robots import PATHS, SECRETS, stand_in  # noqa: F401  (a fixture)
+from tests.notify.test_robots import PATHS, SECRETS
 from tests.notify.test_worker import until
 
 pytestmark = [
@@ -29,7 +29,7 @@ def _with(url: str, n: int) -> str:
 
 def test_a_worker_killed_mid_fan_out_to_every_channel_loses_nothing(
     components,
-    stand_in,  # noqa: F811  (the fixture imported above)
+    stand_in,
     mailbox,
     start_worker,
     settings,

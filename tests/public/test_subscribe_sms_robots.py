@@ -5,36 +5,17 @@ nothing written and nothing sent."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from django.core import mail
 
-from statuspage.notify import sms, subscriptions
+from statuspage.notify import subscriptions
 from statuspage.notify.models import Subscriber
-from tests.notify.test_robots import DINGTALK_SECRET, AppStandIn
+from tests.notify.test_robots import (
+    DINGTALK_SECRET,
+)
 
 pytestmark = pytest.mark.usefixtures("components")
-
-
-@pytest.fixture
-def texts(settings) -> Iterator[list[sms.Message]]:
-    settings.SMS_URL = "locmem://"
-    settings.SMS_COUNTRIES = ["CN"]
-    sms._cache.clear()
-    sms.outbox.clear()
-    yield sms.outbox
-    sms.outbox.clear()
-    sms._cache.clear()
-
-
-@pytest.fixture
-def stand_in(settings) -> Iterator[AppStandIn]:
-    settings.ALLOW_PRIVATE_ADDRESSES = True  # the stand-in lives on 127.0.0.1
-    settings.WEBHOOK_TIMEOUT_SECONDS = 2
-    server = AppStandIn()
-    yield server
-    server.close()
 
 
 def post(worker, client, url: str, **data):
