@@ -30,6 +30,26 @@ def prepare() -> None:
     call_command("ensure_operator")
 
 
+def process_env() -> dict[str, str]:
+    """The environment of the web server, worker and beat. PUBLIC_URL is given explicitly:
+    honcho hands each process a PORT of its own (the worker 8100, beat 8200), and a worker
+    that derived its links from that PORT would put :8100 in every email and rendered page."""
+    from django.conf import settings
+
+    bin_dir = str(Path(sys.executable).parent)
+    return {
+        **os.environ,
+        "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
+        "HOST": settings.HOST,
+        "PORT": str(settings.PORT),
+        "PUBLIC_URL": settings.PUBLIC_URL,
+        "WEB_CONCURRENCY": str(settings.WEB_CONCURRENCY),
+        "WORKER_CONCURRENCY": str(settings.WORKER_CONCURRENCY),
+        "RUN_DIR": str(settings.RUN_DIR),
+        "REDIS_URL": settings.REDIS_URL,
+    }
+
+
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "statuspage.settings")
     try:
@@ -51,17 +71,7 @@ def main() -> int:
         host = f"[{settings.HOST}]" if ":" in settings.HOST else settings.HOST
         base = f"http://{host}:{settings.PORT}"
         print(f"Status page: {base}/\nOperator console: {base}/admin/\n(Ctrl-C stops everything)")
-        bin_dir = str(Path(sys.executable).parent)
-        env = {
-            **os.environ,
-            "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
-            "HOST": settings.HOST,
-            "PORT": str(settings.PORT),
-            "WEB_CONCURRENCY": str(settings.WEB_CONCURRENCY),
-            "WORKER_CONCURRENCY": str(settings.WORKER_CONCURRENCY),
-            "RUN_DIR": str(settings.RUN_DIR),
-            "REDIS_URL": settings.REDIS_URL,
-        }
+        env = process_env()
         procfile = settings.BASE_DIR / "Procfile"
         honcho = subprocess.Popen(
             [

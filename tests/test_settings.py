@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from statuspage import launcher
 from statuspage.lib.env import (
     SettingError,
     env_bool,
@@ -146,3 +147,17 @@ def test_every_task_beat_runs_exists():
     scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
     assert scheduled <= set(app.tasks), scheduled - set(app.tasks)
     assert len(scheduled) == 10
+
+
+def test_every_process_make_run_starts_links_to_the_web_servers_address(settings):
+    """honcho gives each Procfile process a PORT of its own (the worker 8100, beat 8200): the
+    worker's emails and rendered pages must still link to where the web server listens."""
+    settings.PUBLIC_URL = "http://127.0.0.1:8000"
+    env = launcher.process_env()
+    worker = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); "
+         "from django.conf import settings; print(settings.PUBLIC_URL)"],
+        env={**env, "DJANGO_SETTINGS_MODULE": "statuspage.settings", "PORT": "8100"},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert worker.stdout.strip() == "http://127.0.0.1:8000", worker.stderr
