@@ -24,6 +24,7 @@ from statuspage.notify.models import (
     SmsTemplate,
     Subscriber,
 )
+from statuspage.status.models import Page
 from tests.notify.sms_standins import STAND_INS, StandIn
 from tests.notify.workers import send_all
 
@@ -101,8 +102,9 @@ def test_aliyun_sends_the_approved_template_signed_to_a_mainland_number_without_
     stand_in = sms_on("aliyun")
     templates("aliyun")
     subscriber = sms_subscriber()
+    back = timezone.now() + timedelta(minutes=30)
     incident = outage({"zh-hans": "放款失败", "en": "Disbursement failing"},
-                      expected_recovery_at=timezone.now() + timedelta(minutes=30))  # fmt: skip
+                      expected_recovery_at=back)  # fmt: skip
     send_all()
     assert sms_delivery(subscriber).status == DeliveryStatus.DELIVERED
     [sent] = stand_in.sent
@@ -112,7 +114,14 @@ def test_aliyun_sends_the_approved_template_signed_to_a_mainland_number_without_
     assert sent.variables["title"] == "放款失败"
     assert sent.variables["status"] == "借款暂不可用，还款正常。"
     assert sent.variables["url"].endswith(f"/incidents/{incident.pk}")
-    assert len(sent.variables["recovery"]) in (5, len("11月30日 15:30"))  # "15:30" or a date
+    # The page's clock: "15:30" the same day there, "12月1日 00:07" past its midnight.
+    zone = Page.get().zone
+    local = timezone.localtime(back, zone)
+    same_day = (
+        local.date() == timezone.localtime(sms_delivery(subscriber).notice.created_at, zone).date()
+    )
+    expected = f"{local:%H:%M}" if same_day else f"{local.month}月{local.day}日 {local:%H:%M}"
+    assert sent.variables["recovery"] == expected
 
 
 def test_aliyun_sends_other_countries_with_their_code_without_plus(sms_on, templates, outage):
@@ -343,12 +352,15 @@ def test_operators_are_told_once_an_hour_per_cause_apart_from_mail_refusals(
     assert {sms_delivery(s).status for s in subscribers} == {DeliveryStatus.DEAD}
     assert len([m for m in mail.outbox if m.subject == in_page_language(SMS_SUBJECT)]) == 1
     mail_refused = delivery.Outcome(False, error="our mail server refused the sender", ours=True)
-    delivery.tell_operators([mail_refused])
-    delivery.tell_operators([mail_refused])
+    delivery.tell_operators([(Delivery(mode="email"), mail_refused)])
+    delivery.tell_operators([(Delivery(mode="email"), mail_refused)])
     subjects = [m.subject for m in mail.outbox]
     assert subjects.count(in_page_language("Notifications are not going out")) == 1
-    balance = delivery.Outcome(False, error="SMS aliyun isv.AMOUNT_NOT_ENOUGH: 余额不足", ours=True)
-    delivery.tell_operators([balance])  # another cause: told too
+    balance = delivery.Outcome(
+        False, error="SMS aliyun isv.AMOUNT_NOT_ENOUGH: 余额不足", ours=True,
+        cause="aliyun-isv.AMOUNT_NOT_ENOUGH",
+    )  # fmt: skip
+    delivery.tell_operators([(Delivery(mode="sms"), balance)])  # another cause: told too
     assert len([m for m in mail.outbox if m.subject == in_page_language(SMS_SUBJECT)]) == 2
 
 
