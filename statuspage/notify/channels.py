@@ -45,6 +45,9 @@ class Outcome:
     gone: bool = False  # the endpoint answered 410: it no longer wants anything
     bounced: bool = False  # the mail server refused the address for good
     ours: bool = False  # our own mail server refused us: operators must act, not subscribers
+    # With `ours`: which fault of ours (an SMS provider's code), so operators are told once an
+    # hour per cause; empty for the channel's one cause (our mail server refusing us).
+    cause: str = ""
     # Not attempted (a rate limit of ours said wait): back in the queue after retry_after,
     # the attempt not counted, nothing logged.
     deferred: bool = False

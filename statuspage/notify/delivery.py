@@ -342,23 +342,26 @@ class Outcomes:
         if not results:
             return
         _record(self.token, results)
-        tell_operators([o for _, o in results if o.ours])
+        tell_operators([(d, o) for d, o in results if o.ours])
         for sent, outcome in results:
             self.unsent.pop(sent.pk, None)
             self.delivered += outcome.ok
 
 
-def tell_operators(refusals: list[Outcome]) -> None:
+def tell_operators(refusals: list[tuple[Delivery, Outcome]]) -> None:
     """Refusals of ours (our mail server refusing us; an SMS provider refusing our template,
     signature or account) are for operators to fix: an error in the log and an email to the
     operators (operators.alerts: staff who can change incidents, and ADMINS) once an hour per
-    cause, not once per message. Each delivery shows it too. (A refusing mail server may refuse
-    that email as well: the log and the delivery log still say it.)"""
+    channel and cause, not once per message. Each delivery shows it too. (A refusing mail
+    server may refuse that email as well: the log and the delivery log still say it.)"""
     from statuspage.operators.alerts import send_to_operators  # operators import notify
 
     told: set[str] = set()
-    for refusal in refusals:
-        cause, subject = _cause_of(refusal)
+    for sent, refusal in refusals:
+        cause = "".join(
+            c if c.isascii() and (c.isalnum() or c in "_.-") else "-"
+            for c in f"{sent.mode}-{refusal.cause or 'refused'}"
+        )
         if cause in told:
             continue
         told.add(cause)
@@ -367,6 +370,7 @@ def tell_operators(refusals: list[Outcome]) -> None:
         except Exception:  # Redis down: say it again rather than never
             first = True
         if first:
+            subject = SUBJECTS.get(sent.mode, SUBJECTS[Mode.EMAIL])
             log.error("%s: %s", subject, refusal.error)
             with translation.override(settings.LANGUAGE_CODE):
                 body = _(
@@ -378,14 +382,10 @@ def tell_operators(refusals: list[Outcome]) -> None:
                 send_to_operators(_(subject), body, what=cause)
 
 
-def _cause_of(refusal: Outcome) -> tuple[str, str]:
-    """(a cache-safe key for the cause, the subject operators read). SMS errors read
-    "SMS <provider> <code>: …" (notify.sms.outcome_of): each provider's code is its own cause."""
-    if refusal.error.startswith("SMS"):
-        head = refusal.error.split(":", 1)[0]
-        key = "".join(c if c.isascii() and (c.isalnum() or c in "_.") else "-" for c in head)
-        return key, gettext_noop("SMS messages are not going out")
-    return "mail-refused", gettext_noop("Notifications are not going out")
+SUBJECTS: dict[str, str] = {
+    Mode.EMAIL: gettext_noop("Notifications are not going out"),
+    Mode.SMS: gettext_noop("SMS messages are not going out"),
+}
 
 
 def _with_reconnect(write: Callable[[], object]):

@@ -897,8 +897,8 @@ def give_back(subscriber_ids: list[str], now: float) -> None:
 
 
 def outcome_of(error: SmsError, scheme: str, duration_ms: int = 0) -> Outcome:
-    """What a refusal means for the delivery and the subscriber. The error reads "SMS <provider>
-    <code>: …" so that operators are told once per cause (delivery.tell_operators)."""
+    """What a refusal means for the delivery and the subscriber. A refusal of ours names its
+    cause (the provider and its code), so operators are told once per cause."""
     text = f"SMS {scheme} {error.code}: {error}" if error.code else f"SMS {scheme}: {error}"
     if error.unsubscribed:
         return Outcome(False, duration_ms, error=text, permanent=True, gone=True)
@@ -911,6 +911,7 @@ def outcome_of(error: SmsError, scheme: str, duration_ms: int = 0) -> Outcome:
         permanent=error.permanent,
         retry_after=error.retry_after,
         ours=error.ours,
+        cause=f"{scheme}-{error.code or 'error'}" if error.ours else "",
     )
 
 
