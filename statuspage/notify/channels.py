@@ -13,7 +13,7 @@ import json
 import re
 import smtplib
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parseaddr
@@ -273,6 +273,33 @@ def rounds_of(deliveries: list[Delivery], size: int) -> Iterator[list[Delivery]]
         waiting = later
 
 
+async def post(
+    client: outbound.Client,
+    build: Callable[[], outbound.Request],
+    read: Callable[[outbound.Response, int], Outcome],
+    timeout: float,
+) -> Outcome:
+    """One POST through the guarded outbound client, its answer read by `read`: every failure
+    (refused address, no connection slot, timeout, a bad response or body) is this delivery's
+    Outcome, never an exception, except Celery's time limit."""
+    started = time.monotonic()
+    try:
+        response = await client.post(build())
+        return read(response, _ms(started))
+    except (outbound.RefusedAddress, outbound.RefusedURL) as exc:
+        return Outcome(False, _ms(started), error=f"refused: {exc}", permanent=True)
+    except outbound.NoSlot as exc:
+        return Outcome(False, _ms(started), error=f"not sent: {exc}")
+    except TimeoutError:
+        return Outcome(False, _ms(started), error=f"timed out after {timeout:g} s")
+    except aiohttp.ClientError as exc:
+        return Outcome(False, _ms(started), error=f"{type(exc).__name__}: {exc}")
+    except SoftTimeLimitExceeded:
+        raise
+    except Exception as exc:  # one bad response or body is this delivery's failure
+        return Outcome(False, _ms(started), error=f"{type(exc).__name__}: {exc}")
+
+
 class WebhookChannel(Channel):
     """Concurrent signed POSTs through the guarded outbound client, in rounds of at most
     WEBHOOK_CONCURRENCY requests: each round ends within the timeout (plus a bounded wait for
@@ -289,22 +316,12 @@ class WebhookChannel(Channel):
         size = settings.WEBHOOK_CONCURRENCY
 
         async def one(client: outbound.Client, delivery: Delivery) -> Outcome:
-            started = time.monotonic()
-            try:
-                response = await client.post(signed_request(delivery, datetime.now(UTC), bodies))
-                return classify(response, _ms(started))
-            except (outbound.RefusedAddress, outbound.RefusedURL) as exc:
-                return Outcome(False, _ms(started), error=f"refused: {exc}", permanent=True)
-            except outbound.NoSlot as exc:
-                return Outcome(False, _ms(started), error=f"not sent: {exc}")
-            except TimeoutError:
-                return Outcome(False, _ms(started), error=f"timed out after {timeout:g} s")
-            except aiohttp.ClientError as exc:
-                return Outcome(False, _ms(started), error=f"{type(exc).__name__}: {exc}")
-            except SoftTimeLimitExceeded:
-                raise
-            except Exception as exc:  # one bad response or body is this delivery's failure
-                return Outcome(False, _ms(started), error=f"{type(exc).__name__}: {exc}")
+            return await post(
+                client,
+                lambda: signed_request(delivery, datetime.now(UTC), bodies),
+                classify,
+                timeout,
+            )
 
         for batch in rounds_of(deliveries, size):
 

@@ -24,7 +24,6 @@ import urllib.parse
 from collections.abc import Generator
 
 import aiohttp
-from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -33,7 +32,15 @@ from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
 from statuspage.lib import outbound
-from statuspage.notify.channels import Channel, Outcome, Round, _ms, _retry_after, rounds_of
+from statuspage.notify.channels import (
+    Channel,
+    Outcome,
+    Round,
+    _ms,
+    _retry_after,
+    post,
+    rounds_of,
+)
 from statuspage.notify.models import ChatApp, Delivery, Mode
 from statuspage.status.models import FunctionState
 
@@ -110,6 +117,9 @@ class RobotApp:
     signs = False
     secret_required = False
     throttle_window = 60.0
+    # The app's error codes that mean the robot is gone or refuses us, and that it throttles.
+    REVOKED: set[int | str] = set()
+    THROTTLED: set[int | str] = set()
 
     def host_allowed(self, host: str) -> bool:
         host = host.lower().rstrip(".")
@@ -153,6 +163,25 @@ def _http_error(status: int, text: str) -> tuple[str, str]:
     return AppError.TEMPORARY, f"HTTP {status}: {text[:200]}"
 
 
+def _errcode_error(robot: RobotApp, name: str, status: int, text: str) -> tuple[str, str] | None:
+    """DingTalk's and WeCom's answer: `errcode` 0 on success, even on HTTP 200 otherwise; the
+    app's own revoked and throttled codes (RobotApp.REVOKED, .THROTTLED); -1: busy, retried."""
+    if status != 200:
+        return _http_error(status, text)
+    body = _body_json(text)
+    code = body.get("errcode")
+    if code == 0:
+        return None
+    message = f"{name} errcode {code}: {body.get('errmsg', text[:200])}"
+    if code in robot.REVOKED:
+        return AppError.REVOKED, message
+    if code in robot.THROTTLED:
+        return AppError.THROTTLED, message
+    if code is None or (isinstance(code, int) and code < 0):
+        return AppError.TEMPORARY, message
+    return AppError.PERMANENT, message
+
+
 class DingTalk(RobotApp):
     """Custom robot: markdown message; signed with timestamp (ms) and
     base64(HMAC-SHA256(secret, "timestamp\\nsecret")) as URL parameters. A robot set to
@@ -188,20 +217,7 @@ class DingTalk(RobotApp):
         return {"msgtype": "markdown", "markdown": {"title": content.title, "text": text}}
 
     def error(self, status: int, text: str) -> tuple[str, str] | None:
-        if status != 200:
-            return _http_error(status, text)
-        body = _body_json(text)
-        code = body.get("errcode")
-        if code == 0:
-            return None
-        message = f"DingTalk errcode {code}: {body.get('errmsg', text[:200])}"
-        if code in self.REVOKED:
-            return AppError.REVOKED, message
-        if code in self.THROTTLED:
-            return AppError.THROTTLED, message
-        if code is None or (isinstance(code, int) and code < 0):  # -1: busy
-            return AppError.TEMPORARY, message
-        return AppError.PERMANENT, message
+        return _errcode_error(self, "DingTalk", status, text)
 
 
 class WeCom(RobotApp):
@@ -225,20 +241,7 @@ class WeCom(RobotApp):
         return {"msgtype": "markdown", "markdown": {"content": text}}
 
     def error(self, status: int, text: str) -> tuple[str, str] | None:
-        if status != 200:
-            return _http_error(status, text)
-        body = _body_json(text)
-        code = body.get("errcode")
-        if code == 0:
-            return None
-        message = f"WeCom errcode {code}: {body.get('errmsg', text[:200])}"
-        if code in self.REVOKED:
-            return AppError.REVOKED, message
-        if code in self.THROTTLED:
-            return AppError.THROTTLED, message
-        if code is None or (isinstance(code, int) and code < 0):  # -1: system busy
-            return AppError.TEMPORARY, message
-        return AppError.PERMANENT, message
+        return _errcode_error(self, "WeCom", status, text)
 
 
 class Feishu(RobotApp):
@@ -513,31 +516,20 @@ class RobotChannel(Channel):
             return contents[key]
 
         async def one(client: outbound.Client, delivery: Delivery) -> Outcome:
-            started = time.monotonic()
             subscriber = delivery.subscriber
             robot = APPS[subscriber.chat_app]
             host = urllib.parse.urlsplit(subscriber.endpoint).hostname or ""
             if not settings.ALLOW_PRIVATE_ADDRESSES and not robot.host_allowed(host):
                 error = f"refused: {host!r} is not a {robot.app} host"
                 return Outcome(False, error=error, permanent=True)
-            try:
-                request = robot.request(
+            return await post(
+                client,
+                lambda: robot.request(
                     subscriber.endpoint, subscriber.chat_secret, content_of(delivery), clock()
-                )
-                response = await client.post(request)
-                return outcome_of(robot, response, _ms(started))
-            except (outbound.RefusedAddress, outbound.RefusedURL) as exc:
-                return Outcome(False, _ms(started), error=f"refused: {exc}", permanent=True)
-            except outbound.NoSlot as exc:
-                return Outcome(False, _ms(started), error=f"not sent: {exc}")
-            except TimeoutError:
-                return Outcome(False, _ms(started), error=f"timed out after {timeout:g} s")
-            except aiohttp.ClientError as exc:
-                return Outcome(False, _ms(started), error=f"{type(exc).__name__}: {exc}")
-            except SoftTimeLimitExceeded:
-                raise
-            except Exception as exc:
-                return Outcome(False, _ms(started), error=f"{type(exc).__name__}: {exc}")
+                ),
+                lambda response, ms: outcome_of(robot, response, ms),
+                timeout,
+            )
 
         for batch in rounds_of(deliveries, size):
             now = clock()
