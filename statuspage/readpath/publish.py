@@ -17,8 +17,6 @@ import fcntl
 import io
 import json
 import logging
-import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,6 +32,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from statuspage.lib import outbound
+from statuspage.lib.atomic_files import write_atomically
 from statuspage.readpath import views_counter
 from statuspage.readpath.cache import CacheAnswer, CachedResponse
 from statuspage.status import pageversion
@@ -162,21 +161,6 @@ def render_all(each: Rendered | None = None) -> dict[str, CachedResponse]:
     return {file_name(path, language): item for (path, language), item in each.items()}
 
 
-def _write_atomically(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 @contextmanager
 def _locked(directory: Path) -> Iterator[None]:
     directory.mkdir(parents=True, exist_ok=True)
@@ -222,9 +206,9 @@ def write(directory: Path, rendered: dict[str, CachedResponse], version: int) ->
             return []
         for name, item in rendered.items():
             target = directory / name
-            _write_atomically(target, item.body)
-            _write_atomically(target.with_name(target.name + ".gz"), item.gzip)
-            _write_atomically(target.with_name(target.name + ".br"), item.br)
+            write_atomically(target, item.body)
+            write_atomically(target.with_name(target.name + ".gz"), item.gzip)
+            write_atomically(target.with_name(target.name + ".br"), item.br)
         incidents = directory / "incidents"
         if incidents.is_dir():
             keep = {n.removeprefix("incidents/") for n in rendered if n.startswith("incidents/")}
@@ -237,7 +221,7 @@ def write(directory: Path, rendered: dict[str, CachedResponse], version: int) ->
             "files": sorted(rendered),
             "fresh_until": min(expiries) if expiries else None,
         }
-        _write_atomically(directory / VERSION_FILE, json.dumps(manifest).encode())
+        write_atomically(directory / VERSION_FILE, json.dumps(manifest).encode())
     return sorted(rendered)
 
 

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from statuspage.lib.atomic_files import write_atomically
 
 MANIFEST = "version.json"
 S3_OPTIONS = {
@@ -164,33 +164,19 @@ class FileWriter:
             return Manifest(0, None)
         return _parsed(raw, "file")
 
-    def _write(self, path: Path, data: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-
     def put(self, item: SiteObject) -> None:
         path = self.root / item.key
-        self._write(path, item.body)
+        write_atomically(path, item.body)
         if item.gzip is not None:
-            self._write(path.with_name(path.name + ".gz"), item.gzip)
+            write_atomically(path.with_name(path.name + ".gz"), item.gzip)
         if item.br is not None:
-            self._write(path.with_name(path.name + ".br"), item.br)
+            write_atomically(path.with_name(path.name + ".br"), item.br)
 
     def put_manifest(self, body: bytes, expected: Manifest) -> None:
         # offsite.py holds the target's lock; a directory has no conditional write.
         if self.manifest().data != expected.data:
             raise Conflict(str(self.root / MANIFEST))
-        self._write(self.root / MANIFEST, body)
+        write_atomically(self.root / MANIFEST, body)
 
 
 class S3Writer:
