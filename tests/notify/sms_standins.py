@@ -39,6 +39,7 @@ class StandIn:
     def __init__(self) -> None:
         self.sent: list[Sent] = []
         self.refused_signatures = 0
+        self.cut_short = 0  # requests whose body never came (a worker killed mid-request)
         self.errors: list[tuple[int, dict] | tuple[int, dict, dict[str, str]]] = []
         self.lock = threading.Lock()
         stand_in = self
@@ -55,6 +56,10 @@ class StandIn:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 body = self.rfile.read(length)
+                if len(body) < length:  # the client died after the headers: nothing to answer
+                    stand_in.cut_short += 1
+                    self.close_connection = True
+                    return
                 status, answer, headers = stand_in.answer(self, body)
                 data = json.dumps(answer, ensure_ascii=False).encode()
                 self.send_response(status)
