@@ -119,7 +119,10 @@ def test_rows_are_written_in_the_same_transaction_as_the_change(components):
     assert DailyUptime.objects.filter(component=app).count() == 4  # three days ago to today
 
 
-def test_beat_fills_in_every_day_and_moves_the_page_only_when_figures_change(components):
+def test_beat_fills_in_every_day_and_moves_the_page_only_when_figures_change(components, clock):
+    # Noon in Shanghai: "five minutes later" stays the same day there (run near its midnight,
+    # a new day's row for every component would be counted too).
+    clock(datetime(2026, 11, 30, 4, 0, tzinfo=UTC))
     app = counted_from(
         components["app"], timezone.localdate(timezone=SHANGHAI) - timedelta(days=30)
     )
