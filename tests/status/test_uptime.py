@@ -5,7 +5,7 @@ Expectations are worked out by hand from the times below.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -121,8 +121,11 @@ def test_rows_are_written_in_the_same_transaction_as_the_change(components):
 
 def test_beat_fills_in_every_day_and_moves_the_page_only_when_figures_change(components, clock):
     # Noon in Shanghai: "five minutes later" stays the same day there (run near its midnight,
-    # a new day's row for every component would be counted too).
-    clock(datetime(2026, 11, 30, 4, 0, tzinfo=UTC))
+    # a new day's row for every component would be counted too). Tomorrow's noon, not a fixed
+    # date: the components were made just now, and a clock set before then would find them
+    # not yet counted (from 2026-12-01 on, noon of 2026-11-30 did).
+    tomorrow = timezone.localdate(timezone=SHANGHAI) + timedelta(days=1)
+    clock(datetime.combine(tomorrow, time(12, 0), tzinfo=SHANGHAI))
     app = counted_from(
         components["app"], timezone.localdate(timezone=SHANGHAI) - timedelta(days=30)
     )
