@@ -75,7 +75,7 @@ def component_uptime(
     zone = page.zone
     now = now or timezone.now()
     today = timezone.localdate(now, zone)
-    counted_from = component.counted_from
+    counted_from = component.counted_from(zone)
     warnings: list[str] = []
     end = end or today
     if start is None:

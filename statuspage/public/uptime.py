@@ -34,7 +34,7 @@ def uptime_page(request: HttpRequest) -> HttpResponse:
     month = month_from_query(request.GET.get("month"), today)
     components = list(Component.objects.select_related("group"))
     totals = uptime.month_totals(components, month)
-    first_counted = min((c.counted_from for c in components), default=today)
+    first_counted = min((c.counted_from(zone) for c in components), default=today)
     earlier = (month - timedelta(days=1)).replace(day=1)
     later = month + timedelta(days=calendar.monthrange(month.year, month.month)[1])
     response = TemplateResponse(

@@ -231,7 +231,7 @@ def _first_shown_month() -> tuple[date, ZoneInfo]:
     if oldest is not None:
         earliest = min(earliest, timezone.localdate(oldest, zone))
     for component in Component.objects.all():
-        earliest = min(earliest, component.counted_from)
+        earliest = min(earliest, component.counted_from(zone))
     months = max(earliest.year * 12 + earliest.month - 1 - QUIET_MONTHS_BEFORE_RECORDS, EPOCH)
     return date(months // 12, months % 12 + 1, 1), zone
 

@@ -305,9 +305,11 @@ class Component(models.Model):
         group = self.group  # no query when there is no group
         return f"{group.name} - {self.name}" if group is not None else str(self.name)
 
-    @property
-    def counted_from(self) -> date:
-        return self.start_date or timezone.localdate(self.created_at)
+    def counted_from(self, zone: zoneinfo.ZoneInfo) -> date:
+        """The first day counted, a day of `zone` (the page's, as the uptime rows are): the
+        start date, or the day the component was made there (not in UTC, which before 08:00 in
+        Shanghai is still yesterday)."""
+        return self.start_date or timezone.localdate(self.created_at, zone)
 
     @property
     def is_visible(self) -> bool:

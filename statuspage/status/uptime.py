@@ -126,10 +126,11 @@ def refresh(
     rows = DailyUptime.objects.filter(component=component)
     rows.exclude(time_zone=page.time_zone).delete()  # the page's zone changed: start again
     span = rows.aggregate(first=Min("day"), last=Max("day"))
-    complete = span["first"] is not None and span["first"] <= component.counted_from
-    first = max(span["last"] if complete else component.counted_from, component.counted_from)
+    counted_from = component.counted_from(zone)
+    complete = span["first"] is not None and span["first"] <= counted_from
+    first = max(span["last"] if complete else counted_from, counted_from)
     if changed_on is not None:
-        first = max(min(first, changed_on), component.counted_from)
+        first = max(min(first, changed_on), counted_from)
     if first > today:
         return False
 
@@ -357,7 +358,7 @@ def daily_bars(
     incidents = incidents_by_day(components, first, today, zone, now)
     bars = {}
     for component in components:
-        start = component.counted_from
+        start = component.counted_from(zone)
         bars[component.pk] = Bars(
             [
                 Day(
@@ -378,7 +379,7 @@ def month_totals(components: Sequence[Component], month: date) -> dict[str, Tota
     first = month.replace(day=1)
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
     totals: dict[str, Totals] = {c.pk: Totals() for c in components}
-    starts = {c.pk: c.counted_from for c in components}
+    starts = {c.pk: c.counted_from(page.zone) for c in components}
     for row in stored_rows(components, first, last, page.time_zone):
         if row.day >= starts[row.component_id]:
             totals[row.component_id] += Totals.of(row)

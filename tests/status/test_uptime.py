@@ -97,6 +97,18 @@ def test_days_before_the_start_date_are_not_counted(components):
     assert day_row(app, date(2026, 10, 20))["major_seconds"] == 3600  # the outage ran into it
 
 
+def test_a_component_made_after_midnight_in_shanghai_is_counted_from_that_day(db, clock):
+    """Without a start date a component is counted from the day it was made on the page's
+    clock: made at 01:00 on Dec 2 in Shanghai (17:00 on Dec 1 in UTC), it has no row for Dec 1,
+    which would otherwise count a whole day of uptime before it existed."""
+    clock(datetime(2026, 12, 2, 1, 0, tzinfo=SHANGHAI))
+    made = services.save_component(Component(name_en="Repayment", name_zh_hans="还款"))
+    uptime.refresh_all()
+    assert made.counted_from(SHANGHAI) == date(2026, 12, 2)
+    days = DailyUptime.objects.filter(component=made).values_list("day", flat=True)
+    assert list(days) == [date(2026, 12, 2)]
+
+
 def test_rows_are_written_in_the_same_transaction_as_the_change(components):
     app = counted_from(components["app"], timezone.localdate(timezone=SHANGHAI) - timedelta(days=3))
 
