@@ -137,8 +137,6 @@ def untranslated(english: str, chinese: str) -> list[str]:
 @pytest.fixture
 def world(components, open_outage, email_subscriber, operator, monkeypatch) -> dict:
     """One object of every model our console shows, so each change page has one to show."""
-    # A subscriber's random id without a digit (1 run in 50 otherwise) is still data, not English.
-    monkeypatch.setattr(Subscriber._meta.get_field("id"), "default", lambda: "mtyotrwsnmzz")
     hotline = services.save_channel(
         AlternativeChannel(
             label_zh_hans="客服热线", label_en="Customer hotline", phone="4008888888"
@@ -147,7 +145,14 @@ def world(components, open_outage, email_subscriber, operator, monkeypatch) -> d
     borrowing = services.save_function(
         Function(name_zh_hans="借款", name_en="Borrowing"), [components["disbursement"]]
     )
-    email_subscriber(components=[components["disbursement"]])
+    # A subscriber's random id without a digit (1 run in 50 otherwise) is still data, not English.
+    # Django caches a field's default the first time it is used, so the field's `default` is
+    # not what to replace: it did nothing once a subscriber had been made earlier in the run,
+    # and made here first it stuck, giving every later subscriber in the run this same id.
+    with monkeypatch.context() as patch:
+        patch.setattr(Subscriber._meta.get_field("id"), "_get_default", lambda: "mtyotrwsnmzz")
+        subscriber = email_subscriber(components=[components["disbursement"]])
+    assert subscriber.pk == "mtyotrwsnmzz"
     outage = open_outage(
         {"zh-hans": "放款失败", "en": "Disbursement failing"},
         body={"zh-hans": "放款失败。", "en": "Payouts are failing."},
