@@ -230,16 +230,11 @@ class Page(models.Model):
         return settings.PUBLIC_URL
 
 
-class ComponentGroup(models.Model):
-    id = models.CharField(
-        primary_key=True, max_length=12, default=new_public_id, editable=False, verbose_name=_("ID")
-    )
-    name = models.CharField(_("name"), max_length=255, validators=[validate_single_line])
-    description = models.TextField(_("description"), blank=True)
+class Arranged(models.Model):
+    """What the page lists in an order the operator sets: its position (ties by age) and when
+    it was made and last changed. Kept in both languages, so the modeltranslation manager."""
+
     position = models.PositiveIntegerField(_("position"), default=0, db_index=True)
-    collapsed = models.BooleanField(
-        _("collapsed"), default=False, help_text=_("Show the group folded on the page.")
-    )
     created_at = models.DateTimeField(
         default=timezone.now, editable=False, verbose_name=_("created")
     )
@@ -248,7 +243,21 @@ class ComponentGroup(models.Model):
     objects = MultilingualManager()  # as on Page: the manager modeltranslation installs
 
     class Meta:
+        abstract = True
         ordering = ["position", "created_at"]
+
+
+class ComponentGroup(Arranged):
+    id = models.CharField(
+        primary_key=True, max_length=12, default=new_public_id, editable=False, verbose_name=_("ID")
+    )
+    name = models.CharField(_("name"), max_length=255, validators=[validate_single_line])
+    description = models.TextField(_("description"), blank=True)
+    collapsed = models.BooleanField(
+        _("collapsed"), default=False, help_text=_("Show the group folded on the page.")
+    )
+
+    class Meta(Arranged.Meta):
         verbose_name = _("component group")
         verbose_name_plural = _("component groups")
 
@@ -316,7 +325,7 @@ class Component(models.Model):
         return not self.only_show_if_degraded or self.status != ComponentStatus.OPERATIONAL
 
 
-class Function(models.Model):
+class Function(Arranged):
     """Something a borrower can do — borrow, repay, raise the limit — defined by the components
     it depends on. Its state is the worst of theirs unless an open incident sets it."""
 
@@ -332,16 +341,8 @@ class Function(models.Model):
     components = models.ManyToManyField(
         Component, verbose_name=_("depends on"), related_name="functions", blank=True
     )
-    position = models.PositiveIntegerField(_("position"), default=0, db_index=True)
-    created_at = models.DateTimeField(
-        default=timezone.now, editable=False, verbose_name=_("created")
-    )
-    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("last changed"))
 
-    objects = MultilingualManager()  # as on Page: the manager modeltranslation installs
-
-    class Meta:
-        ordering = ["position", "created_at"]
+    class Meta(Arranged.Meta):
         verbose_name = _("function")
         verbose_name_plural = _("functions")
 
@@ -349,7 +350,7 @@ class Function(models.Model):
         return self.name
 
 
-class AlternativeChannel(models.Model):
+class AlternativeChannel(Arranged):
     """A way to get things done while the usual one is down — another app, a web page, a phone
     line — kept on the page and picked per incident. Shown as a link or a tap-to-call number."""
 
@@ -365,16 +366,8 @@ class AlternativeChannel(models.Model):
         blank=True,
         help_text=_("For example 400 888 8888 or +86 10 8888 8888."),
     )
-    position = models.PositiveIntegerField(_("position"), default=0, db_index=True)
-    created_at = models.DateTimeField(
-        default=timezone.now, editable=False, verbose_name=_("created")
-    )
-    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("last changed"))
 
-    objects = MultilingualManager()  # as on Page: the manager modeltranslation installs
-
-    class Meta:
-        ordering = ["position", "created_at"]
+    class Meta(Arranged.Meta):
         verbose_name = _("alternative channel")
         verbose_name_plural = _("alternative channels")
 
@@ -1088,7 +1081,7 @@ class DailyUptime(models.Model):
         )
 
 
-class SelfHelpTopic(models.Model):
+class SelfHelpTopic(Arranged):
     """A reason a visitor can be stuck while every component is operational — usually about
     their own account — and what they can do about it. Shown on the page; kept in both
     languages."""
@@ -1100,17 +1093,9 @@ class SelfHelpTopic(models.Model):
         help_text=_("As a visitor would say it, e.g. “My identity check is not finished”."),
     )
     body = models.TextField(_("what to do"), help_text=_("Markdown."))
-    position = models.PositiveIntegerField(_("position"), default=0, db_index=True)
     published = models.BooleanField(_("shown on the page"), default=True)
-    created_at = models.DateTimeField(
-        default=timezone.now, editable=False, verbose_name=_("created")
-    )
-    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("last changed"))
 
-    objects = MultilingualManager()  # as on Page: the manager modeltranslation installs
-
-    class Meta:
-        ordering = ["position", "created_at"]
+    class Meta(Arranged.Meta):
         verbose_name = _("self-help topic")
         verbose_name_plural = _("self-help topics")
 
