@@ -24,8 +24,8 @@ from statuspage.notify.models import (
 from statuspage.status import services
 from statuspage.status.models import Incident
 from tests.notify.sms_standins import TencentStandIn
-from tests.notify.test_robots import PATHS, SECRETS
 from tests.notify.test_worker import until
+from tests.notify.workers import phone, subscribe_every_channel
 
 pytestmark = [
     pytest.mark.worker,
@@ -61,14 +61,6 @@ def provider(settings) -> Iterator[SlowTencent]:
     sms.forget()
 
 
-def _with(url: str, n: int) -> str:
-    return f"{url}{'&' if '?' in url else '?'}n={n}"
-
-
-def phone(n: int) -> str:
-    return f"+86138{n:08d}"
-
-
 def test_a_worker_killed_while_sending_sms_loses_nothing_on_any_channel(
     components,
     stand_in,
@@ -81,32 +73,7 @@ def test_a_worker_killed_while_sending_sms_loses_nothing_on_any_channel(
     settings.DELIVERY_LEASE_SECONDS = 3
     monkeypatch.setattr(delivery, "FAN_OUT_GRACE", timedelta(0))
     monkeypatch.setattr(delivery, "REDISPATCH_AFTER", timedelta(seconds=3))
-    apps = list(PATHS)
-    Subscriber.objects.bulk_create(
-        [
-            Subscriber(id=f"mail{n:08d}", mode=Mode.EMAIL, email=f"r{n}@example.com",
-                       language="en", state=SubscriberState.ACTIVE)
-            for n in range(EACH)
-        ]
-        + [
-            Subscriber(id=f"hook{n:08d}", mode=Mode.WEBHOOK, email=f"o{n}@example.com",
-                       endpoint=_with(stand_in.url("webhook"), n), state=SubscriberState.ACTIVE)
-            for n in range(EACH)
-        ]
-        + [
-            Subscriber(id=f"bot{n:09d}", mode=Mode.ROBOT, email=f"b{n}@example.com",
-                       chat_app=apps[n % len(apps)],
-                       endpoint=_with(stand_in.url(apps[n % len(apps)]), n),
-                       chat_secret=SECRETS.get(apps[n % len(apps)], ""),
-                       language="zh-hans" if n % 2 else "en", state=SubscriberState.ACTIVE)
-            for n in range(EACH)
-        ]
-        + [
-            Subscriber(id=f"sms{n:09d}", mode=Mode.SMS, phone=phone(n),
-                       language="zh-hans" if n % 2 else "en", state=SubscriberState.ACTIVE)
-            for n in range(EACH)
-        ]
-    )  # fmt: skip
+    apps = subscribe_every_channel(stand_in, EACH, with_sms=True)
     env = {"DELIVERY_LEASE_SECONDS": "3", "WEBHOOK_TIMEOUT_SECONDS": "15",
            "SMS_URL": settings.SMS_URL}  # fmt: skip
     first = start_worker(**env)

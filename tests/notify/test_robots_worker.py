@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 
 from statuspage.notify import delivery
-from statuspage.notify.models import Delivery, Mode, Subscriber, SubscriberState
+from statuspage.notify.models import Delivery, Subscriber, SubscriberState
 from statuspage.status import services
 from statuspage.status.models import Incident
-from tests.notify.test_robots import PATHS, SECRETS
 from tests.notify.test_worker import until
+from tests.notify.workers import subscribe_every_channel
 
 pytestmark = [
     pytest.mark.worker,
@@ -21,10 +21,6 @@ pytestmark = [
 
 EACH = 40  # subscribers per channel; robots are spread over the five apps (a long run of
 # this scenario belongs in bench/fanout.py --faults, the suite keeps it small and robust)
-
-
-def _with(url: str, n: int) -> str:
-    return f"{url}{'&' if '?' in url else '?'}n={n}"
 
 
 def test_a_worker_killed_mid_fan_out_to_every_channel_loses_nothing(
@@ -38,27 +34,7 @@ def test_a_worker_killed_mid_fan_out_to_every_channel_loses_nothing(
     settings.DELIVERY_LEASE_SECONDS = 3
     monkeypatch.setattr(delivery, "FAN_OUT_GRACE", timedelta(0))
     monkeypatch.setattr(delivery, "REDISPATCH_AFTER", timedelta(seconds=3))
-    apps = list(PATHS)
-    Subscriber.objects.bulk_create(
-        [
-            Subscriber(id=f"mail{n:08d}", mode=Mode.EMAIL, email=f"r{n}@example.com",
-                       language="en", state=SubscriberState.ACTIVE)
-            for n in range(EACH)
-        ]
-        + [
-            Subscriber(id=f"hook{n:08d}", mode=Mode.WEBHOOK, email=f"o{n}@example.com",
-                       endpoint=_with(stand_in.url("webhook"), n), state=SubscriberState.ACTIVE)
-            for n in range(EACH)
-        ]
-        + [
-            Subscriber(id=f"bot{n:09d}", mode=Mode.ROBOT, email=f"b{n}@example.com",
-                       chat_app=apps[n % len(apps)],
-                       endpoint=_with(stand_in.url(apps[n % len(apps)]), n),
-                       chat_secret=SECRETS.get(apps[n % len(apps)], ""),
-                       language="zh-hans" if n % 2 else "en", state=SubscriberState.ACTIVE)
-            for n in range(EACH)
-        ]
-    )  # fmt: skip
+    apps = subscribe_every_channel(stand_in, EACH)
     first = start_worker(DELIVERY_LEASE_SECONDS="3", WEBHOOK_TIMEOUT_SECONDS="15")
     services.open_incident(Incident(name="Payout failure"), body="Failing.", notify=True)
     until(lambda: len(stand_in.received) + len(mailbox.messages) >= 20, 60, "the first ones")
