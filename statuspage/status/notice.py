@@ -43,6 +43,7 @@ class FunctionLine:
     id: str
     name: str
     state: str  # a FunctionState value
+    depends_on: frozenset[str] = frozenset()  # its components' ids
 
     @property
     def phrase(self) -> str:
@@ -173,6 +174,7 @@ def function_lines(
                 id=function.pk,
                 name=str(function.name),
                 state=explicit.get(function.pk, derived),
+                depends_on=frozenset(c.pk for c in function.components.all()),
             )
         )
     return lines
@@ -187,9 +189,7 @@ def incident_notice(
     now = now or timezone.now()
     open_ = incident.status not in CLOSED_STATUSES
     affected = {c.pk for c in incident.components.all()}
-    touched = {f.pk for f in Function.objects.filter(components__in=affected).distinct()} | set(
-        incident.function_states or {}
-    )
+    sets = incident.function_states or {}
     next_update_by = incident.next_update_by
     return IncidentNotice(
         id=incident.pk,
@@ -211,7 +211,7 @@ def incident_notice(
         next_update_by=next_update_by if open_ else None,
         next_update_overdue=bool(open_ and next_update_by and next_update_by <= now),
         url=incident.shortlink,
-        functions=[f for f in functions or [] if f.id in touched],
+        functions=[f for f in functions or [] if f.id in sets or f.depends_on & affected],
     )
 
 

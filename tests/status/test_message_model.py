@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from statuspage.status import services
@@ -244,6 +246,22 @@ def test_functions_follow_their_worst_component_unless_an_incident_says_otherwis
 
     services.resolve(incident)  # closed: its setting no longer counts
     assert {f.id: f.state for f in function_lines()}[functions["borrow"].pk] == "works"
+
+
+def test_the_open_notices_take_as_many_queries_for_five_incidents_as_for_one(
+    open_outage, functions, django_assert_num_queries
+):
+    """The page, the widget and the app's JSON build every open notice on a cache miss during
+    an outage: a query per open incident would grow with the outage."""
+    open_outage()
+    with CaptureQueriesContext(connection) as one:
+        open_notices()
+    for n in range(4):
+        open_outage(f"Incident {n}", down={"credit": "partial_outage"})
+    with django_assert_num_queries(len(one)):
+        _, notices = open_notices()
+    assert len(notices) == 5
+    assert all([f.id for f in notice.functions] == [functions["borrow"].pk] for notice in notices)
 
 
 BANNER_LINES = [
