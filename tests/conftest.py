@@ -4,7 +4,7 @@ a staff member who is not an operator, and a visitor. Real database, real Redis.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -90,6 +90,16 @@ def clock() -> Iterator[Callable[[datetime], None]]:
     yield set_to
     for traveller in reversed(travellers):
         traveller.stop()
+
+
+@pytest.fixture
+def one_window() -> Iterator[None]:
+    """Holds Python's clock still for a test that fills a rate limit's window and expects the
+    next request refused. The windows are fixed (django-ratelimit's and our caps reset at the
+    window's edge), so a test that ran across an edge would see its counts start again: about
+    once in (window ÷ test's length) runs, 1 in 600 for a 10-minute window."""
+    with time_machine.travel(datetime.now(UTC), tick=False):
+        yield
 
 
 @pytest.fixture

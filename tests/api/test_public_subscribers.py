@@ -107,6 +107,7 @@ def test_a_body_that_is_not_json_is_a_json_error(browser, db):
     assert response.json()["error"]
 
 
+@pytest.mark.usefixtures("one_window")
 def test_too_many_subscriptions_from_one_address_are_refused(browser, components, settings):
     settings.SUBSCRIBE_RATE_PER_IP = (2, 600)
     for n in range(2):
@@ -120,6 +121,7 @@ def test_too_many_subscriptions_from_one_address_are_refused(browser, components
     assert Subscriber.objects.count() == 2
 
 
+@pytest.mark.usefixtures("one_window")
 def test_too_many_subscriptions_for_one_mailbox_are_refused(browser, components, settings):
     settings.SUBSCRIBE_RATE_PER_ADDRESS = (1, 3600)
     assert form(browser, "POST", "subscriber[email]=ana@example.com").status_code == 201

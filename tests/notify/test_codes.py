@@ -157,6 +157,7 @@ def test_a_new_code_replaces_the_old(texts, worker):
     assert subscriptions.confirm_with_code(subscriber, second) is True
 
 
+@pytest.mark.usefixtures("one_window")
 def test_resending_is_limited_per_number_with_repeat_subscriptions(texts, worker, settings):
     settings.SUBSCRIBE_RATE_PER_ADDRESS = (3, 3600)
     subscriber = subscribe_sms(worker)  # the first code: not a message at someone's request

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from django.conf import settings
 from django.core import signing
 from django.test import Client
@@ -145,6 +146,7 @@ def test_rotating_the_secret_retires_the_link_that_did_it(client, webhook_subscr
     assert hook.language == "zh-hans"
 
 
+@pytest.mark.usefixtures("one_window")
 def test_manage_link_requests_are_limited_per_address_and_per_client(
     client, email_subscriber, mailbox, worker, settings
 ):

@@ -51,6 +51,7 @@ def test_nothing_is_said_without_forwarded_for_or_from_a_trusted_proxy(
     assert warnings_in(caplog) == []
 
 
+@pytest.mark.usefixtures("one_window")
 def test_behind_a_trusted_proxy_each_visitor_has_their_own_limit(settings, components):
     settings.TRUSTED_PROXIES = ["127.0.0.1"]
     settings.SUBSCRIBE_RATE_PER_IP = (2, 3600)

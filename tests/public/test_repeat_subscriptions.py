@@ -137,6 +137,7 @@ def test_the_management_api_repeat_without_skipping_confirmation_changes_nothing
     assert chosen(ana) == before
 
 
+@pytest.mark.usefixtures("one_window")
 def test_messages_to_an_address_at_others_request_are_limited(
     api: Api, components, mailbox, worker, settings
 ):

@@ -256,6 +256,7 @@ def test_a_bad_manage_link_is_refused(client):
     assert client.post("/subscriptions/garbage/unsubscribe").status_code == 400
 
 
+@pytest.mark.usefixtures("one_window")
 def test_the_form_is_rate_limited_per_address(client, settings):
     settings.SUBSCRIBE_RATE_PER_ADDRESS = (2, 3600)
     for _ in range(2):
@@ -267,6 +268,7 @@ def test_the_form_is_rate_limited_per_address(client, settings):
     assert b"try again in 1\xc2\xa0hour." in limited.content
 
 
+@pytest.mark.usefixtures("one_window")
 def test_the_form_is_rate_limited_per_client_ip(client, settings):
     settings.SUBSCRIBE_RATE_PER_IP = (3, 600)
     for n in range(3):

@@ -69,6 +69,7 @@ def test_a_visitor_subscribes_by_sms_and_types_the_code_back(client, worker, tex
     assert mail.outbox == []
 
 
+@pytest.mark.usefixtures("one_window")
 def test_a_new_code_replaces_the_last_and_is_limited_per_number(client, worker, texts, settings):
     settings.SUBSCRIBE_RATE_PER_ADDRESS = (2, 3600)
     code_page = subscribe(worker, client, mode="sms", phone="13800138000")["Location"]
@@ -87,6 +88,7 @@ def test_a_new_code_replaces_the_last_and_is_limited_per_number(client, worker, 
     assert ok.status_code == 200
 
 
+@pytest.mark.usefixtures("one_window")
 def test_the_code_page_is_limited_per_client(client, worker, texts, settings):
     settings.SUBSCRIBE_RATE_PER_IP = (3, 600)
     code_page = subscribe(worker, client, mode="sms", phone="13800138000")["Location"]
