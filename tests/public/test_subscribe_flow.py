@@ -1,6 +1,6 @@
 """Subscribing as a visitor does it, in a real browser on a phone: the header's button, the
-form, the confirmation email in a real SMTP server, its link, the manage page, and one click
-to stop."""
+form, the confirmation email sent by a real Celery worker to a real SMTP server, its link, the
+manage page, and one click to stop."""
 
 from __future__ import annotations
 
@@ -18,16 +18,11 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def queued_tasks_run(monkeypatch):
-    """Tasks the pages queue run at once in the server's thread, as a worker would run them."""
-    monkeypatch.setattr("statuspage.celery.enqueue", lambda task, *args: task(*args))
-
-
 def test_a_visitor_subscribes_confirms_manages_and_unsubscribes(
-    chromium, live_server, components, mailbox, queued_tasks_run, settings
+    chromium, live_server, components, mailbox, start_worker, settings
 ):
     settings.PUBLIC_URL = live_server.url  # the emails' and pages' absolute links
+    start_worker(PUBLIC_URL=live_server.url)  # sends what the pages queue
     context = chromium.new_context(locale="en-US", viewport=PHONE, is_mobile=True, has_touch=True)
     context.add_init_script(script=AXE)
     tab = context.new_page()

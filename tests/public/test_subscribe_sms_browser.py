@@ -1,6 +1,7 @@
 """Subscribing by SMS as a borrower does it, in a real browser on a phone, in Chinese: the SMS
 way offered open, a mainland number typed without +86, the code sent through the provider's
-SDK to a stand-in that checks its credentials, typed back, and the subscription active."""
+SDK by a real Celery worker to a stand-in that checks its credentials, typed back, and the
+subscription active."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from statuspage.notify import sms
 from statuspage.notify.models import Subscriber
 from tests.notify.sms_standins import STAND_INS
+from tests.notify.test_worker import until
 from tests.public.browsing import AXE, PHONE, Watched, need_chromium, serious_violations
 
 need_chromium()
@@ -18,12 +20,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def queued_tasks_run(monkeypatch):
-    """Tasks the pages queue run at once in the server's thread, as a worker would run them."""
-    monkeypatch.setattr("statuspage.celery.enqueue", lambda task, *args: task(*args))
 
 
 @pytest.fixture
@@ -37,9 +33,10 @@ def twilio(settings):
 
 
 def test_a_borrower_subscribes_by_sms_and_types_the_code_back(
-    chromium, live_server, components, twilio, queued_tasks_run, settings
+    chromium, live_server, components, twilio, start_worker, settings
 ):
     settings.PUBLIC_URL = live_server.url
+    start_worker(PUBLIC_URL=live_server.url, SMS_URL=settings.SMS_URL)  # sends the code
     context = chromium.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
     context.add_init_script(script=AXE)
     tab = context.new_page()
@@ -56,6 +53,7 @@ def test_a_borrower_subscribes_by_sms_and_types_the_code_back(
     assert "+86138····8000" in tab.locator("main").inner_text()
     assert serious_violations(tab) == []
 
+    until(lambda: twilio.sent, 30, "the code's SMS")
     (sent,) = twilio.sent
     assert sent.phone == "+8613800138000"
     code = re.search(r"\b(\d{6})\b", sent.text).group(1)
