@@ -86,9 +86,19 @@ def fetch(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
         return error.code, dict(error.headers), error.read()
 
 
-def wrk(url: str, seconds: int, connections: int = 64, **headers: str) -> dict:
+def wrk(
+    url: str,
+    seconds: int,
+    connections: int = 64,
+    *,
+    threads: int = 2,
+    cpus: str = "",
+    **headers: str,
+) -> dict:
+    """wrk's figures for `url`; `cpus` pins wrk to those CPUs (taskset), away from a server."""
     command = [
-        "wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s",
+        *(["taskset", "-c", cpus] if cpus else []),
+        "wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s",
     ]  # fmt: skip
     for name, value in headers.items():
         command += ["-H", f"{name.replace('_', '-')}: {value}"]
