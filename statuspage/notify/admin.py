@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from statuspage.lib.wording import labelled
 from statuspage.notify import delivery, subscriptions, tasks
 from statuspage.notify.models import (
     Attempt,
@@ -236,7 +237,7 @@ class NoticeAdmin(admin.ModelAdmin):
             "{}",
             (
                 (_deliveries_link(f"notice__id__exact={notice.pk}&status__exact={status}",
-                                  f"{label}: {getattr(notice, f'n_{status}', 0)}"),)
+                                  labelled(str(label), str(getattr(notice, f"n_{status}", 0)))),)
                 for status, label in DeliveryStatus.choices
             ),
         )  # fmt: skip

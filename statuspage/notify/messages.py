@@ -24,7 +24,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
+from statuspage.lib.wording import labelled, list_of
 from statuspage.lib.zones import zone_label
 from statuspage.notify import subscriptions, tokens
 from statuspage.notify.models import Delivery, Mode, Notice, NoticeKind, Subscriber
@@ -42,6 +44,15 @@ def _with_headers(message: EmailMultiAlternatives, unsubscribe_url: str) -> None
     message.extra_headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     message.extra_headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.extra_headers["Auto-Submitted"] = "auto-generated"
+
+
+def _with_page(page_name: str, subject: str) -> str:
+    """ "[Loan status] Investigating: Payouts failing" / "【借款服务状态】正在调查：放款失败"."""
+    # Translated: Chinese brackets the page's name in 【】, as Chinese notices do.
+    return pgettext("the page's name before a subject", "[%(page)s] %(subject)s") % {
+        "page": page_name,
+        "subject": subject,
+    }
 
 
 def _parse(value: str | None) -> datetime | None:
@@ -103,7 +114,7 @@ class NoticeEmails:
         elif notice.kind == NoticeKind.POSTMORTEM:
             subject = _("Postmortem: %(name)s") % {"name": incident["name"]}
         else:
-            subject = f"{status}: {incident['name']}"
+            subject = labelled(str(status), incident["name"])
         context = {
             "LANGUAGE_CODE": translation.get_language(),
             "page": self._page,
@@ -120,14 +131,14 @@ class NoticeEmails:
             "banner": payload.get("banner"),
             "notice": payload.get("notice"),  # absent from notices written before it existed
             **_notice_times(payload.get("notice") or {}, zone),
-            "components": [names.get(c["id"], c["name"]) for c in incident["components"]],
+            "components": list_of(names.get(c["id"], c["name"]) for c in incident["components"]),
             "incident_url": incident["shortlink"],
             # Not a manage link: that is sent to the owner on request, and expires.
             "manage_url": tokens.request_manage_link_url(),
             "unsubscribe_url": UNSUBSCRIBE,
         }
         return NoticeEmailContent(
-            subject=f"[{self._page.name}] {subject}",
+            subject=_with_page(self._page.name, subject),
             text=render_to_string("email/notice.txt", context),
             html=render_to_string("email/notice.html", context),
         )
@@ -222,7 +233,7 @@ def _simple(subscriber: Subscriber, template: str, subject: str, context: dict):
             **context,
         }
         message = EmailMultiAlternatives(
-            subject=f"[{page.name}] {subject}",
+            subject=_with_page(page.name, subject),
             body=render_to_string(f"email/{template}.txt", context),
             to=[subscriber.email],
             headers={"Message-ID": make_msgid(domain=_host())},

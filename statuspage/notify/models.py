@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from statuspage.lib.wording import labelled
 from statuspage.status.models import Component, Incident, IncidentUpdate, new_public_id
 
 
@@ -318,7 +319,7 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         title = (self.payload.get("incident") or self.payload.get("component") or {}).get("name")
-        return f"{self.get_kind_display()}: {title}"
+        return labelled(str(self.get_kind_display()), str(title))
 
     def payload_in(self, language: str) -> dict:
         """The payload in `language`, else (a language we did not write it in) the default's."""

@@ -22,6 +22,8 @@ import logging
 import time
 import urllib.parse
 from collections.abc import Generator
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import aiohttp
 from django.conf import settings
@@ -32,6 +34,7 @@ from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
 from statuspage.lib import outbound
+from statuspage.lib.wording import labelled, when_text
 from statuspage.notify.channels import (
     Channel,
     Outcome,
@@ -42,7 +45,7 @@ from statuspage.notify.channels import (
     rounds_of,
 )
 from statuspage.notify.models import ChatApp, Delivery, Mode
-from statuspage.status.models import FunctionState
+from statuspage.status.models import FunctionState, Page
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +61,9 @@ def _json(body: dict) -> bytes:
 class Content:
     """The notice as a robot message says it, in the subscriber's language."""
 
-    def __init__(self, payload: dict, language: str) -> None:
+    def __init__(self, payload: dict, language: str, zone: ZoneInfo) -> None:
+        """`zone` is the page's (read before any async code: it takes a query)."""
+        self.language = language
         notice = payload.get("notice") or {}
         incident = payload.get("incident") or {}
         component = payload.get("component") or {}
@@ -66,16 +71,21 @@ class Content:
             self.title = notice.get("summary") or incident.get("name") or component.get("name", "")
             self.banner = payload.get("banner") or ""
             self.affected = [
-                f"{f['name']}: {FunctionState(f['state']).label}"
+                labelled(f["name"], str(FunctionState(f["state"]).label))
                 for f in payload.get("functions", [])
                 if f.get("state") not in (None, FunctionState.WORKS)
             ]
-            self.recovery = notice.get("expected_recovery_at") or ""
+            recovery = notice.get("expected_recovery_at")
+            self.recovery = when_text(datetime.fromisoformat(recovery), zone) if recovery else ""
             self.channels = [
                 " ".join(x for x in (c.get("label"), c.get("phone"), c.get("url")) if x)
                 for c in notice.get("channels", [])
             ]
             self.url = notice.get("url") or incident.get("shortlink") or settings.PUBLIC_URL
+            # One line for notifications: the title and the banner ("放款失败：借款暂不可用。").
+            self.headline = (
+                labelled(self.title, self.banner) if self.title and self.banner else self.title
+            ) or self.banner
             self.labels = {
                 "affected": _("Affected"),
                 "recovery": _("Expected recovery"),
@@ -92,7 +102,9 @@ class Content:
             lines.append(f"{bold}{self.labels['affected']}{bold}")
             lines.extend(f"- {a}" for a in self.affected)
         if self.recovery:
-            lines.append(f"{bold}{self.labels['recovery']}{bold}: {self.recovery}")
+            with translation.override(self.language):
+                recovery = labelled(f"{bold}{self.labels['recovery']}{bold}", self.recovery)
+            lines.append(recovery)
         if self.channels:
             lines.append(f"{bold}{self.labels['channels']}{bold}")
             lines.extend(f"- {c}" for c in self.channels)
@@ -323,7 +335,7 @@ class Slack(RobotApp):
     def body(self, content: Content) -> dict:
         text = "\n".join(content.lines(bold="*", link="<{url}|{text}>"))
         return {
-            "text": f"{content.title}: {content.banner}".strip(": "),
+            "text": content.headline,
             "blocks": [
                 {"type": "header", "text": {"type": "plain_text", "text": content.title[:150]}},
                 {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}},
@@ -416,8 +428,6 @@ def post_code(
     subscriber's language. The answer is read as a notice's is (the app's error codes, even on
     HTTP 200); hosts are checked as for notices. It counts against the robot's rate limit like
     any message to it: over the limit it is not posted, and says when to try again."""
-    from statuspage.status.models import Page  # status imports notify's models
-
     robot = APPS.get(app)
     if robot is None:
         return Outcome(False, error=f"unknown chat app {app!r}", permanent=True)
@@ -427,9 +437,10 @@ def post_code(
     wait = take(subscriber_id, robot, clock()) if subscriber_id else 0.0
     if wait:
         return Outcome(False, error=f"{robot.app} rate limit: wait {wait:.1f} s", retry_after=wait)
+    page = Page.get()
     with translation.override(language):
         payload = {
-            "notice": {"summary": _("%(page)s: confirm this robot") % {"page": Page.get().name}},
+            "notice": {"summary": _("%(page)s: confirm this robot") % {"page": page.name}},
             "banner": _(
                 "Your code is %(code)s. Type it where this robot was subscribed; it expires in "
                 "%(minutes)s minutes."
@@ -439,7 +450,7 @@ def post_code(
     started = time.monotonic()
     try:
         response = outbound.post_once(
-            robot.request(url, secret, Content(payload, language), clock()),
+            robot.request(url, secret, Content(payload, language, page.zone), clock()),
             timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
             allow_private=settings.ALLOW_PRIVATE_ADDRESSES,
         )
@@ -507,12 +518,13 @@ class RobotChannel(Channel):
         size = settings.WEBHOOK_CONCURRENCY
         contents: dict[tuple[int, str], Content] = {}
         deferred_until: dict[str, float] = {}
+        zone = Page.get().zone
 
         def content_of(delivery: Delivery) -> Content:
             language = delivery.subscriber.language
             key = (delivery.notice_id, language)
             if key not in contents:
-                contents[key] = Content(delivery.notice.payload_in(language), language)
+                contents[key] = Content(delivery.notice.payload_in(language), language, zone)
             return contents[key]
 
         async def one(client: outbound.Client, delivery: Delivery) -> Outcome:

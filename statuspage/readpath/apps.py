@@ -6,11 +6,13 @@ from typing import Any
 from django.apps import AppConfig
 from django.conf import settings
 from django.core import checks
+from django.utils.translation import gettext_lazy as _
 
 
 class ReadPathConfig(AppConfig):
     name = "statuspage.readpath"
     label = "readpath"
+    verbose_name = _("Publishing")
 
     def ready(self) -> None:
         from statuspage.status import signals

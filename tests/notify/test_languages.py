@@ -13,7 +13,10 @@ from standardwebhooks import Webhook
 from statuspage.notify import subscriptions
 from statuspage.notify.models import Delivery, Notice
 from statuspage.status import services
+from statuspage.status.models import Incident
+from statuspage.status.translation import set_texts
 from tests.notify.workers import send_all
+from tests.test_chinese_style import style_faults
 
 # Han characters and full-width punctuation: none may reach an English reader.
 CHINESE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
@@ -309,3 +312,37 @@ def test_many_subscribers_in_two_languages_are_rendered_once_per_language(
     mailbox.wait_for(6)
     assert sorted(rendered) == sorted(["email/notice.txt", "email/notice.html"] * 2)
     assert Delivery.objects.filter(status="delivered").count() == 6
+
+
+def test_what_code_puts_around_chinese_texts_is_chinese_too(
+    email_subscriber, mailbox, stand_in, functions, components, clock
+):
+    """The email's subject and component list and the robot's lines are put together in code,
+    around translated words: in Chinese they take Chinese brackets, colons and list commas,
+    and the robot says the expected recovery as the page does, its zone named."""
+    clock(NOW)
+    email_subscriber("li@example.com", language="zh-hans")
+    subscriptions.subscribe(
+        email="ops@example.com", endpoint=stand_in.url("wecom"), chat_app="wecom",
+        language="zh-hans", skip_confirmation=True,
+    )  # fmt: skip
+    incident = Incident(expected_recovery_at=RECOVERY)
+    set_texts(incident, "name", NAME)
+    services.open_incident(
+        incident,
+        body=BODY,
+        component_statuses={components["disbursement"]: "major_outage",
+                            components["credit"]: "partial_outage"},
+    )  # fmt: skip
+    send_all()
+    [message] = mailbox.wait_for(1)
+    subject = message["Subject"].strip()
+    assert subject == "【服务状态】调查中：放款失败"
+    text, _html = parts(message)
+    assert "、" in text  # between the two components' names
+    robot = stand_in.of("wecom")[0].json["markdown"]["content"]
+    assert "**预计恢复**：北京时间 11月30日 15:30" in robot
+    assert "借款：" in robot  # a function and its state
+    assert "2026-11-30T" not in robot  # not the payload's timestamp
+    for written in (subject, text, robot):
+        assert style_faults(written) == [], written

@@ -22,6 +22,7 @@ from django.utils import timezone
 from statuspage.api.models import ApiKey
 from statuspage.notify import delivery
 from statuspage.notify.models import Delivery, Notice, SmsTemplate, Subscriber
+from statuspage.readpath.models import PublishTarget
 from statuspage.status import services
 from statuspage.status.models import (
     AlternativeChannel,
@@ -32,7 +33,7 @@ from statuspage.status.models import (
     SelfHelpTopic,
 )
 
-OUR_APPS = ("status", "notify", "api")
+OUR_APPS = ("status", "notify", "api", "readpath")
 MODELS = [
     f"{model._meta.app_label}/{model._meta.model_name}"
     for model in admin.site._registry
@@ -215,6 +216,9 @@ def world(components, open_outage, email_subscriber, operator, monkeypatch) -> d
         )
     )
     ApiKey.issue(name="alerting", scopes=["read", "write"], created_by=operator)
+    PublishTarget.objects.create(
+        name="s3://status-page-cn/", published_version=3, published_at=timezone.now()
+    )
     SmsTemplate.objects.create(
         kind="incident_opened", template_code="SMS_123456789",
         text="【小贷】${title}：${status}。详情 ${url} 回复TD退订",

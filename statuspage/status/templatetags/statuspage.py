@@ -6,13 +6,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django import template
-from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import pgettext
 
 from statuspage.lib.markup import render_markdown
-from statuspage.lib.zones import zone_label, zone_name
+from statuspage.lib.wording import list_of, when_text
+from statuspage.lib.zones import zone_label
 from statuspage.status.models import ComponentStatus, IncidentStatus
 
 register = template.Library()
@@ -28,18 +27,6 @@ def _offset_minutes(moment: datetime) -> int:
     return int(offset.total_seconds() // 60) if offset is not None else 0
 
 
-def _date_and_time(local: datetime, style: str, *, with_year: bool) -> str:
-    if style == "date":
-        return formats.date_format(local, "DATE_FORMAT")
-    if style == "time":
-        return formats.date_format(local, "TIME_FORMAT")
-    if with_year:
-        return formats.date_format(local, "DATETIME_FORMAT")
-    # Translated: the format of a date and time within the current year ("Nov 30, 15:30",
-    # "11月30日 15:30").
-    return formats.date_format(local, pgettext("date and time without the year", "M j, H:i"))
-
-
 @register.simple_tag
 def when(moment: datetime | None, zone: ZoneInfo, style: str = "datetime", year: str = "") -> str:
     """A <time> element in the page's zone, named as people name it ("北京时间 11月30日 15:30",
@@ -52,21 +39,12 @@ def when(moment: datetime | None, zone: ZoneInfo, style: str = "datetime", year:
     """
     if moment is None:
         return ""
-    local = moment.astimezone(zone)
-    with_year = year == "always" or local.year != timezone.localdate(timezone=zone).year
-    text = _date_and_time(local, style, with_year=with_year)
-    if style != "date":
-        # Translated: Chinese names the zone first ("北京时间 15:30").
-        text = pgettext("a time and its zone", "%(time)s %(zone)s") % {
-            "time": text,
-            "zone": zone_name(zone),
-        }
     return format_html(
         '<time datetime="{}" data-style="{}" data-offset="{}">{}</time>',
         moment.isoformat(),
         style,
-        _offset_minutes(local),
-        text,
+        _offset_minutes(moment.astimezone(zone)),
+        when_text(moment, zone, style, year),
     )
 
 
@@ -89,7 +67,7 @@ def incident_status_label(value: str) -> str:
 @register.filter
 def names(things) -> str:
     """ "Disbursement, Credit assessment" / "放款、信用评估": the things' names as a list."""
-    return pgettext("between names in a list", ", ").join(str(thing.name) for thing in things)
+    return list_of(str(thing.name) for thing in things)
 
 
 @register.filter
