@@ -4,8 +4,6 @@ published copy whose publisher has stopped confirming it, that the copy may be o
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -20,6 +18,7 @@ from django.utils import timezone
 from statuspage.readpath import offsite, publish, tasks
 from statuspage.readpath.targets import MANIFEST, parse_targets
 from statuspage.status.models import Page
+from tests.public.browsing import ARGS, CHROMIUM, need_chromium
 
 pytestmark = pytest.mark.usefixtures("keep_the_test_connection")
 
@@ -55,9 +54,6 @@ def test_beat_moves_the_manifest_heartbeat_on_while_nothing_changes(
     assert moved > timedelta(minutes=29)
 
 
-CHROMIUM = shutil.which(os.environ.get("CHROMIUM", "chromium"))
-
-
 class SiteHandler(SimpleHTTPRequestHandler):
     """A plain static server over a file target, as a bucket's website endpoint serves it:
     `/` and `/en/` are index.html, pages without an extension are HTML."""
@@ -83,9 +79,10 @@ def static_site(tmp_path) -> Iterator[tuple[Path, str]]:
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(CHROMIUM is None, reason="browser test: Chromium not found (set CHROMIUM)")
 def test_a_frozen_published_copy_says_it_may_be_out_of_date(open_outage, settings, static_site):
     from playwright.sync_api import sync_playwright
+
+    need_chromium()  # skips here without it, fails in CI (which installs it)
 
     root, url = static_site
     settings.PUBLISH_TARGETS = parse_targets(f"file://{root}")
@@ -95,7 +92,7 @@ def test_a_frozen_published_copy_says_it_may_be_out_of_date(open_outage, setting
         version = publish.render_and_publish()
 
     with sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = chromium.new_page(locale="en-US")
             page.goto(url + "/en/")
@@ -114,7 +111,7 @@ def test_a_frozen_published_copy_says_it_may_be_out_of_date(open_outage, setting
     [outcome] = offsite.confirm(version)
     assert not outcome.error
     with sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = chromium.new_page(locale="en-US")
             page.goto(url + "/en/")

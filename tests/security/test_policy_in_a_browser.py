@@ -3,25 +3,20 @@ schema, started from our file, and the admin's forms work."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 
 import pytest
 from django.db import connections
 from playwright.sync_api import sync_playwright
 
+from tests.public.browsing import ARGS, CHROMIUM, need_chromium
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-CHROMIUM = shutil.which(os.environ.get("CHROMIUM", "chromium"))
-if CHROMIUM is None:
-    how = "apt-get install chromium (or set CHROMIUM to a Chromium binary) to run them"
-    if os.environ.get("CI"):
-        raise RuntimeError(f"the browser tests need Chromium: {how}")
-    pytest.skip(f"browser tests: Chromium not found; {how}", allow_module_level=True)
+need_chromium()
 
 
 @pytest.fixture
@@ -29,7 +24,7 @@ def tab(transactional_db, monkeypatch) -> Iterator:
     """A Chromium tab that records every Content-Security-Policy violation it reports."""
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = chromium.new_page(locale="en-US")
         page.violations = []
         page.on(
