@@ -60,7 +60,11 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     kind: ("title", "url") for kind in SmsKind.values if kind != SmsKind.CODE
 }
 REQUIRED[SmsKind.CODE] = ("code",)
-STOP_WORDS = re.compile(r"退订|回复\s*TD|\bTD\b|\bSTOP\b", re.IGNORECASE)
+# How to stop, at the end of the text (what may follow: punctuation, and after STOP a few words,
+# as in "Reply STOP to opt out").
+STOP_AT_END = re.compile(
+    r"(?:退订|回复\s*TD|\bTD|\bSTOP\b[^\n]{0,24}|\bopt[- ]?out)[\s。.!！)）]*$", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -664,10 +668,8 @@ def check_template(template: SmsTemplate) -> None:
                 % {"names": ", ".join(missing)}
             }
         )
-    if (
-        template.kind != SmsKind.CODE
-        and "unsubscribe" not in variables.values()
-        and not STOP_WORDS.search(template.text)
+    if template.kind != SmsKind.CODE and not _ends_with_how_to_stop(
+        template.text, syntax, variables
     ):
         raise ValidationError(
             {
@@ -676,6 +678,19 @@ def check_template(template: SmsTemplate) -> None:
                 )
             }
         )
+
+
+def _ends_with_how_to_stop(text: str, syntax: str, variables: dict) -> bool:
+    """The text ends with the stop words (回复TD退订, STOP) or the unsubscribe link's
+    placeholder, followed by nothing but punctuation."""
+    if STOP_AT_END.search(text):
+        return True
+    last = list(PLACEHOLDERS[syntax].finditer(text))[-1:]
+    return (
+        bool(last)
+        and variables.get(last[0].group(1)) == "unsubscribe"
+        and not (text[last[0].end() :].strip(" 。."))
+    )
 
 
 def template_for(kind: str, language: str) -> SmsTemplate:

@@ -480,6 +480,10 @@ def test_a_good_template_passes(db, settings):
     template(
         text="${t} ${u} ${x}", variables={"t": "title", "u": "url", "x": "unsubscribe"}
     ).full_clean()
+    template(
+        text="${t}. Details ${u} Reply STOP to opt out.", variables={"t": "title", "u": "url"}
+    ).full_clean()
+    template(text="${title}：详情${url}，回复TD退订。").full_clean()
 
 
 @pytest.mark.parametrize(
@@ -491,6 +495,10 @@ def test_a_good_template_passes(db, settings):
         ({"variables": {"title": "title", "url": "url", "x": "page"}}, "variables",
          "no placeholder x"),
         ({"text": "${title}，详情${url}", }, "text", "how to stop"),
+        ({"text": "回复TD退订。${title}，详情${url}", }, "text", "how to stop"),
+        ({"text": "${title} ${x}，详情${url}",
+          "variables": {"title": "title", "x": "unsubscribe", "url": "url"}}, "text",
+         "how to stop"),
         ({"text": "${title} ${page} 回复TD退订", "variables": {"title": "title", "page": "page"}},
          "variables", "needs url"),
         ({"kind": "code", "text": "验证码${c}", "variables": {"c": "title"}}, "variables",
