@@ -9,6 +9,9 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.utils import timezone, translation
 
@@ -86,8 +89,17 @@ def test_lists_and_the_status_change_log_show_the_page_s_local_times(
 ):
     clock(MORNING_UTC)
     outage = open_outage()
+    LogEntry.objects.create(  # an edit in the console, for the incident's history page
+        user=User.objects.get(username="olga"),
+        content_type=ContentType.objects.get_for_model(Incident),
+        object_id=outage.pk,
+        object_repr=str(outage),
+        action_flag=CHANGE,
+        change_message="[]",
+    )
     for url in (
         "/admin/status/incident/",
+        f"/admin/status/incident/{outage.pk}/history/",
         "/admin/status/statuschange/",
         f"/admin/status/component/{components['disbursement'].pk}/change/",
         f"/admin/status/incident/{outage.pk}/change/",
