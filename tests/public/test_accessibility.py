@@ -111,15 +111,19 @@ def test_no_page_logs_an_error_fails_a_request_or_shifts(
     """A visitor abroad (whose own time the page adds beside its times): no console error, no
     failed request (the favicon included), no layout shift (CLS 0) on any public page."""
     paths = [*public_paths, incident_and_maintenance.get_absolute_url()]
-    for locale, zone in (("en-GB", "Europe/Berlin"), ("zh-CN", "Asia/Shanghai")):
-        context = chromium.new_context(locale=locale, timezone_id=zone, viewport=PHONE)
+    for locale, zone, viewport in (
+        ("en-GB", "Europe/Berlin", PHONE),
+        ("zh-CN", "Asia/Shanghai", PHONE),
+        ("zh-CN", "Asia/Shanghai", DESKTOP),
+    ):
+        context = chromium.new_context(locale=locale, timezone_id=zone, viewport=viewport)
         context.add_init_script(script=MEASURE_SHIFTS)
         tab = context.new_page()
         watched = Watched(tab)
         for path in paths:
             tab.goto(live_server.url + path, wait_until="load")
             tab.wait_for_timeout(100)  # shifts are reported after the frame
-            assert tab.evaluate("window.__shifts") == 0, f"layout shift on {path} ({locale})"
+            assert tab.evaluate("window.__shifts") == 0, f"layout shift on {path} ({viewport})"
         if zone == "Europe/Berlin":
             assert tab.locator("[data-visitor-zone]").is_visible()  # the script did run
             tab.goto(live_server.url + "/")
@@ -168,6 +172,48 @@ def test_every_control_is_reached_by_keyboard_with_a_visible_focus(
     tab.focus(".table-scroll")
     assert focus_ring(tab) not in ("", "0px")
     assert tab.evaluate("document.activeElement.getAttribute('role')") == "region"
+
+
+# Every control a visitor can reach: shown (not inside a folded <details>), not disabled, not
+# taken out of the tab order; a group of radio buttons is one stop (arrow keys move within it).
+VISIBLE_CONTROLS = """() => {
+  const shown = [...document.querySelectorAll(
+      'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]')]
+    .filter(e => !e.disabled && e.tabIndex >= 0
+                 && e.checkVisibility({contentVisibilityAuto: true, visibilityProperty: true}));
+  const groups = new Set();
+  return shown.filter(e => e.type !== 'radio' || (!groups.has(e.name) && groups.add(e.name)))
+    .map(e => e.tagName.toLowerCase() + ' ' + (e.name || e.textContent.trim().slice(0, 30)));
+}"""
+FOCUSED = """() => { const e = document.activeElement;
+  return e === document.body ? null
+    : e.tagName.toLowerCase() + ' ' + (e.name || e.textContent.trim().slice(0, 30)); }"""
+
+
+@pytest.mark.parametrize("page", ["/subscribe", "/history", "incident"])
+def test_every_control_of_the_other_pages_is_reached_by_keyboard_with_a_visible_focus(
+    chromium, live_server, components, incident_and_maintenance, texts, page
+):
+    """The form with its SMS, robot and webhook ways (all unfolded), the history and an
+    incident's page: Tab reaches every control shown, each with a focus ring (the home page and
+    /uptime above)."""
+    path = incident_and_maintenance.get_absolute_url() if page == "incident" else page
+    tab = chromium.new_page(locale="zh-CN", viewport=DESKTOP)
+    tab.goto(live_server.url + path)
+    tab.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+    tab.evaluate("document.activeElement.blur()")
+    controls = tab.evaluate(VISIBLE_CONTROLS)
+    if page == "/subscribe":  # every way to subscribe is on the page and unfolded
+        assert {"input phone", "select chat_app", "input endpoint"} <= set(controls), controls
+    reached: list[str] = []
+    for _ in range(len(controls) + 10):
+        tab.keyboard.press("Tab")
+        focused = tab.evaluate(FOCUSED)
+        if focused is None or (reached and focused == reached[0]):
+            break
+        assert focus_ring(tab) not in ("", "0px"), f"no visible focus on {focused} of {path}"
+        reached.append(focused)
+    assert sorted(reached) == sorted(controls), f"{path}: {reached} {controls}"
 
 
 def test_uptime_reads_as_one_sentence_and_a_day_opens_by_key_tap_and_hover(
