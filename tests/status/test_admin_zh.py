@@ -9,7 +9,7 @@ is the same in both (language names, "API", "Markdown"); those are listed below.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from datetime import time, timedelta
 from html.parser import HTMLParser
 
@@ -116,22 +116,22 @@ def random_codes() -> set[str]:
     }
 
 
-def words(text: str, codes: Collection[str] = ()) -> str:
-    """`text` without what is the same in both languages: the data and names listed above,
-    and codes (the fixture's random ones, and any word with a digit in it)."""
-    for same in sorted({*SAME_IN_BOTH, *codes}, key=len, reverse=True):
-        text = text.replace(same, " ")
+def words(text: str, same: list[str]) -> str:
+    """`text` without what is the same in both languages (`same`, longest first: the data and
+    names listed above and the fixture's random codes) and any word with a digit in it."""
+    for shared in same:
+        text = text.replace(shared, " ")
     return " ".join(word for word in text.split() if not re.search(r"\d", word))
 
 
 def untranslated(english: str, chinese: str) -> list[str]:
     """Texts with Latin letters shown alike in the English and the Chinese rendering."""
     shared = visible_texts(english) & visible_texts(chinese)
-    codes = random_codes()
+    same = sorted({*SAME_IN_BOTH, *random_codes()}, key=len, reverse=True)
     return sorted(
         text
         for text in shared
-        if re.search("[A-Za-z]", words(text, codes)) and not NOT_OURS.match(text)
+        if re.search("[A-Za-z]", words(text, same)) and not NOT_OURS.match(text)
     )
 
 
