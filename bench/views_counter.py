@@ -1,7 +1,7 @@
 """What counting page views costs the read path's fast path: an A/B, in process and through
 the web server.
 
-    .venv/bin/python bench/views_counter.py            # the full run (about 3 minutes)
+    .venv/bin/python bench/views_counter.py            # the full run (about 4 minutes)
     .venv/bin/python bench/views_counter.py --quick    # short runs, to check the set-up
 
 Issue 13 counts page views per minute (a surge is an early signal) with one integer increment
